@@ -1,0 +1,438 @@
+/**
+ * One ZMTP connection over any duplex byte stream (a net.Socket for tcp and ipc):
+ * greeting → security handshake → traffic, with heartbeats and the handshake deadline.
+ *
+ * Rules this follows, each from what libzmq 4.3 really does (../../spec/zmtp.md):
+ * - send our whole 64-byte greeting at once: libzmq withholds bytes 11..63 of its own greeting
+ *   until it has seen our version byte, so a peer that waits for libzmq's full greeting deadlocks;
+ * - send READY right after the greeting (libzmq's NULL is symmetric), and send no traffic at all
+ *   until the peer's READY has arrived: libzmq 4.3 drops a connection whose message arrives in the
+ *   same read as the READY it has not answered yet;
+ * - answer PING with PONG always; cap our PING TTL at 655 deciseconds, because libzmq multiplies it
+ *   by 100 in a uint16;
+ * - any incoming byte is a sign of life for the heartbeat timers;
+ * - drop unknown commands and ERROR after the handshake, as libzmq does.
+ * Every protocol violation ends this connection only, with a ZmtpError given to the handler.
+ */
+import type {Duplex} from "node:stream"
+import {encodeCommand, encodePing, encodePong, parseCommand, parsePing} from "../wire/command.js"
+import {ZmtpError} from "../wire/errors.js"
+import {FLAG_COMMAND, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
+import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting, type Greeting} from "../wire/greeting.js"
+import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
+import type {Mechanism} from "../mechanism/mechanism.js"
+import type {Msg, PeerInfo, Pipe, PipeTransport} from "./pipe.js"
+import {traceFor, type WireTrace} from "./trace.js"
+
+export interface EngineOptions {
+  socketType: SocketTypeName
+  mechanism: Mechanism
+  /** Per-frame limit; -1 for none. */
+  maxMessageSize: number
+  /** ms; 0 disables the handshake deadline. */
+  handshakeInterval: number
+  /** ms between our PINGs; 0 disables. */
+  heartbeatInterval: number
+  /** ms the peer may stay silent after our PING (sent as the PING TTL); 0 = none. */
+  heartbeatTimeToLive: number
+  /** ms to wait for traffic after a PING; -1 means "same as heartbeatInterval". */
+  heartbeatTimeout: number
+  /** "tcp://127.0.0.1:5555" and the like, for events and the wire trace. */
+  address: string
+}
+
+export interface EngineHandler {
+  /** The handshake is complete; the handler attaches a pipe (or closes the engine). */
+  onHandshake(engine: Engine, peer: PeerInfo): void
+  /** The connection ended. `error` is set when it ended because of a failure. */
+  onClose(engine: Engine, error: ZmtpError | null, duringHandshake: boolean): void
+}
+
+/** Bytes of small frames gathered into one write; bigger bodies are written as they are. */
+const BATCH_SIZE = 64 * 1024
+const COPY_MAX = 8 * 1024
+/** Stop pulling from the pipe while this much is already waiting in the stream. */
+const WRITE_HIGH_WATER = 256 * 1024
+/** libzmq computes `ttl * 100` in a uint16: 655 ds is the largest TTL it survives. */
+export const MAX_PING_TTL_DS = 655
+
+const enum Phase {
+  Greeting,
+  Handshake,
+  Traffic,
+  Closed,
+}
+
+export class Engine implements PipeTransport, FrameHandler {
+  private phase = Phase.Greeting
+  private greetingBuf = Buffer.alloc(GREETING_SIZE)
+  private greetingLen = 0
+  private peerGreeting: Greeting | null = null
+  private readonly decoder: FrameDecoder
+  private pipe: Pipe | null = null
+  private flushScheduled = false
+  private waitingDrain = false
+  private handshakeTimer: NodeJS.Timeout | null = null
+  private heartbeatTimer: NodeJS.Timeout | null = null
+  private heartbeatTimeoutTimer: NodeJS.Timeout | null = null
+  private ttlTimer: NodeJS.Timeout | null = null
+  /** Incremented on every chunk received: heartbeat timers compare it instead of being re-armed. */
+  private activity = 0
+  private readonly trace: WireTrace | null
+
+  constructor(
+    readonly stream: Duplex,
+    readonly options: EngineOptions,
+    private readonly handler: EngineHandler,
+  ) {
+    this.decoder = new FrameDecoder(this, options.maxMessageSize)
+    this.trace = traceFor(options.address)
+    stream.on("data", this.onData)
+    stream.on("drain", this.onDrain)
+    stream.on("error", this.onStreamError)
+    stream.on("close", this.onStreamClose)
+    stream.on("end", this.onStreamEnd)
+  }
+
+  /** Sends our greeting and starts the handshake deadline. */
+  start(): void {
+    const {mechanism} = this.options
+    // 37/ZMTP: send the whole greeting at once; libzmq waits for our version byte.
+    const greeting = encodeGreeting(mechanism.name, mechanism.asServer)
+    this.trace?.greeting("out", greeting)
+    this.stream.write(greeting)
+    if (this.options.handshakeInterval > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        this.fail(new ZmtpError("ERR_ZMTP_HANDSHAKE_TIMEOUT", `ZMTP handshake not complete within ${this.options.handshakeInterval} ms`, {fatal: false, kind: "other"}))
+      }, this.options.handshakeInterval)
+    }
+  }
+
+  get peerMinor(): number {
+    return this.peerGreeting?.minor ?? 0
+  }
+
+  get closed(): boolean {
+    return this.phase === Phase.Closed
+  }
+
+  // ---- PipeTransport ------------------------------------------------------------------------
+
+  attach(pipe: Pipe, peer: PeerInfo): void {
+    this.pipe = pipe
+    pipe.attach(this, peer)
+  }
+
+  kick(): void {
+    if (this.phase !== Phase.Traffic || this.flushScheduled || this.waitingDrain) return
+    this.flushScheduled = true
+    // Coalesce every message queued in this tick into one write.
+    process.nextTick(this.flush)
+  }
+
+  resume(): void {
+    if (this.phase !== Phase.Closed) this.stream.resume()
+  }
+
+  close(): void {
+    this.shutdown(null)
+  }
+
+  /**
+   * Ends the connection after the queued messages have been written (linger). Calls back when the
+   * stream has flushed or `lingerMs` ran out (-1 = wait as long as it takes).
+   */
+  closeAfterFlush(lingerMs: number): void {
+    if (this.phase !== Phase.Traffic || lingerMs === 0) {
+      this.close()
+      return
+    }
+    const finish = () => this.close()
+    const timer = lingerMs > 0 ? setTimeout(finish, lingerMs) : null
+    const tryEnd = () => {
+      if (this.phase === Phase.Closed) return
+      if ((this.pipe?.out.length ?? 0) === 0 && this.stream.writableLength === 0) {
+        if (timer) clearTimeout(timer)
+        this.stream.end()
+        this.close()
+      } else {
+        setTimeout(tryEnd, 5)
+      }
+    }
+    tryEnd()
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  private onData = (chunk: Buffer): void => {
+    this.activity++
+    try {
+      if (this.phase === Phase.Greeting) {
+        const rest = this.readGreeting(chunk)
+        if (rest === null) return
+        chunk = rest
+        if (chunk.length === 0) return
+      }
+      if (this.phase === Phase.Handshake || this.phase === Phase.Traffic) {
+        this.decoder.push(chunk)
+      }
+    } catch (e) {
+      this.fail(toZmtpError(e))
+    }
+  }
+
+  /** Returns the bytes after the greeting, or null while the greeting is still incomplete. */
+  private readGreeting(chunk: Buffer): Buffer | null {
+    const take = Math.min(GREETING_SIZE - this.greetingLen, chunk.length)
+    chunk.copy(this.greetingBuf, this.greetingLen, 0, take)
+    this.greetingLen += take
+    // Refuse ZMTP 1.0/2.0 peers as soon as their first bytes tell.
+    checkGreetingPrefix(this.greetingBuf, this.greetingLen)
+    if (this.greetingLen < GREETING_SIZE) return null
+    this.trace?.greeting("in", this.greetingBuf)
+    this.peerGreeting = parseGreeting(this.greetingBuf)
+    checkMechanism(this.options.mechanism.name, this.greetingBuf)
+    this.phase = Phase.Handshake
+    for (const frame of this.options.mechanism.start()) this.writeRaw(frame)
+    return chunk.subarray(take)
+  }
+
+  onCommand(body: Buffer): void {
+    if (this.phase === Phase.Closed) return
+    const command = parseCommand(body)
+    this.trace?.command("in", command.name, body)
+    if (this.phase === Phase.Handshake) {
+      const mechanism = this.options.mechanism
+      for (const frame of mechanism.onCommand(command)) this.writeRaw(frame)
+      if (mechanism.complete) this.handshakeDone()
+      return
+    }
+    switch (command.name) {
+      case "PING": {
+        const ping = parsePing(command.data)
+        this.writeRaw(encodePong(ping.context))
+        if (ping.ttlDeciseconds > 0 && !this.ttlTimer) this.armTtl(ping.ttlDeciseconds * 100)
+        break
+      }
+      case "SUBSCRIBE":
+      case "CANCEL": {
+        // Delivered like the 3.0 message form, so PUB/XPUB handle one shape: 01topic / 00topic.
+        const msg = Buffer.allocUnsafe(command.data.length + 1)
+        msg[0] = command.name === "SUBSCRIBE" ? 1 : 0
+        command.data.copy(msg, 1)
+        this.deliver([msg])
+        break
+      }
+      default:
+        // PONG only proves liveness (already counted); ERROR and unknown commands are dropped
+        // after the handshake, as libzmq does.
+        break
+    }
+  }
+
+  onMessage(frames: Buffer[]): void {
+    if (this.phase === Phase.Closed) return
+    if (this.phase === Phase.Handshake) {
+      throw new ZmtpError("ERR_ZMTP_UNEXPECTED_COMMAND", "Message frame received before the handshake completed")
+    }
+    this.trace?.message("in", frames)
+    this.deliver(frames)
+  }
+
+  private deliver(msg: Msg): void {
+    if (!this.pipe) return
+    if (!this.pipe.push(msg)) this.stream.pause()
+  }
+
+  private handshakeDone(): void {
+    const {mechanism, socketType} = this.options
+    const meta = mechanism.peerMetadata
+    const peerType = meta.get("socket-type")?.toString("latin1") ?? ""
+    // libzmq accepts a READY without Socket-Type; it refuses a type that cannot talk to ours.
+    if (peerType !== "" && !socketTypesCompatible(socketType, peerType)) {
+      throw new ZmtpError("ERR_ZMTP_INCOMPATIBLE_SOCKET_TYPE", `Socket type ${socketType} cannot talk to a ${peerType} peer`, {kind: "silent"})
+    }
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
+    this.handshakeTimer = null
+    this.phase = Phase.Traffic
+    this.startHeartbeat()
+    this.handler.onHandshake(this, {
+      socketType: peerType,
+      identity: meta.get("identity") ?? Buffer.alloc(0),
+      minor: this.peerMinor,
+      metadata: meta,
+      address: this.options.address,
+    })
+    if (this.pipe && this.pipe.out.length > 0) this.kick()
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  private writeRaw(bytes: Buffer): void {
+    if (this.phase === Phase.Closed) return
+    if (this.trace && bytes[0]! & FLAG_COMMAND) {
+      const off = frameHeaderSize(bytes.length) === 9 && bytes[0]! & 0x02 ? 9 : 2
+      this.trace.command("out", parseCommand(bytes.subarray(off)).name, bytes.subarray(off))
+    }
+    this.stream.write(bytes)
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false
+    const pipe = this.pipe
+    if (this.phase !== Phase.Traffic || !pipe) return
+    const stream = this.stream
+    let batch: Buffer | null = null
+    let used = 0
+    let queued = stream.writableLength
+    let corked = false
+    const emit = (buf: Buffer) => {
+      if (!corked) {
+        stream.cork()
+        corked = true
+      }
+      stream.write(buf)
+    }
+    const flushBatch = () => {
+      if (batch && used > 0) emit(batch.subarray(0, used))
+      batch = null
+      used = 0
+    }
+    while (queued < WRITE_HIGH_WATER) {
+      const msg = pipe.pull()
+      if (!msg) break
+      if (this.trace) this.trace.message("out", msg)
+      if (msg.subscribe !== undefined) {
+        flushBatch()
+        const topic = msg[0] ?? Buffer.alloc(0)
+        const frame = this.subscriptionFrame(msg.subscribe, topic)
+        emit(frame)
+        queued += frame.length
+        continue
+      }
+      const last = msg.length - 1
+      for (let i = 0; i <= last; i++) {
+        const body = msg[i]!
+        const flags = i < last ? FLAG_MORE : 0
+        const headerSize = body.length > 255 ? 9 : 2
+        queued += headerSize + body.length
+        if (body.length <= COPY_MAX) {
+          if (!batch || used + headerSize + body.length > batch.length) {
+            flushBatch()
+            batch = Buffer.allocUnsafe(BATCH_SIZE)
+          }
+          used = writeFrameHeader(batch, used, flags, body.length)
+          body.copy(batch, used)
+          used += body.length
+        } else {
+          // Large bodies go out as they are, behind their own header: no copy.
+          flushBatch()
+          const header = Buffer.allocUnsafe(headerSize)
+          writeFrameHeader(header, 0, flags, body.length)
+          emit(header)
+          emit(body)
+        }
+      }
+    }
+    flushBatch()
+    if (corked) stream.uncork()
+    if (pipe.out.length > 0) {
+      // The stream holds enough; continue when it drains.
+      this.waitingDrain = true
+      if (stream.writableLength === 0) {
+        this.waitingDrain = false
+        this.kick()
+      }
+    }
+  }
+
+  private onDrain = (): void => {
+    if (!this.waitingDrain) return
+    this.waitingDrain = false
+    this.kick()
+  }
+
+  /** 37/ZMTP: SUBSCRIBE/CANCEL commands for a 3.1 peer, 01/00-prefixed messages for a 3.0 peer. */
+  private subscriptionFrame(subscribe: boolean, topic: Buffer): Buffer {
+    if (this.peerMinor >= 1) return encodeCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic)
+    const out = Buffer.allocUnsafe(frameHeaderSize(topic.length + 1) + topic.length + 1)
+    const at = writeFrameHeader(out, 0, 0, topic.length + 1)
+    out[at] = subscribe ? 1 : 0
+    topic.copy(out, at + 1)
+    return out
+  }
+
+  // ---- heartbeats ---------------------------------------------------------------------------
+
+  private startHeartbeat(): void {
+    const ivl = this.options.heartbeatInterval
+    if (ivl <= 0) return
+    this.heartbeatTimer = setInterval(() => {
+      const ttl = Math.min(MAX_PING_TTL_DS, Math.floor(this.options.heartbeatTimeToLive / 100))
+      this.writeRaw(encodePing(ttl))
+      if (!this.heartbeatTimeoutTimer) {
+        const timeout = this.options.heartbeatTimeout >= 0 ? this.options.heartbeatTimeout : ivl
+        const seen = this.activity
+        this.heartbeatTimeoutTimer = setTimeout(() => {
+          this.heartbeatTimeoutTimer = null
+          if (this.activity === seen) {
+            this.fail(new ZmtpError("ERR_ZMTP_HEARTBEAT_TIMEOUT", `No traffic from the peer within ${timeout} ms of a PING`, {fatal: false, kind: "other"}))
+          }
+        }, timeout)
+      }
+    }, ivl)
+  }
+
+  /** The peer asked us (in its PING) to consider it dead after `ms` of silence. */
+  private armTtl(ms: number): void {
+    const seen = this.activity
+    this.ttlTimer = setTimeout(() => {
+      this.ttlTimer = null
+      if (this.activity === seen) {
+        this.fail(new ZmtpError("ERR_ZMTP_HEARTBEAT_TIMEOUT", `No traffic from the peer within its PING TTL of ${ms} ms`, {fatal: false, kind: "other"}))
+      }
+    }, ms)
+  }
+
+  // ---- ending -------------------------------------------------------------------------------
+
+  private onStreamError = (err: Error): void => {
+    // ECONNRESET and the like: an ordinary disconnect, reconnectable.
+    this.shutdown(new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Connection error: ${err.message}`, {fatal: false, kind: "other"}))
+  }
+
+  private onStreamEnd = (): void => {
+    this.shutdown(null)
+  }
+
+  private onStreamClose = (): void => {
+    this.shutdown(null)
+  }
+
+  private fail(error: ZmtpError): void {
+    this.trace?.note(`error ${error.code}: ${error.message}`)
+    this.shutdown(error)
+  }
+
+  private shutdown(error: ZmtpError | null): void {
+    if (this.phase === Phase.Closed) return
+    const duringHandshake = this.phase !== Phase.Traffic
+    this.phase = Phase.Closed
+    for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer]) if (t) clearTimeout(t)
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    this.stream.off("data", this.onData)
+    this.stream.destroy()
+    const pipe = this.pipe
+    this.pipe = null
+    pipe?.detach(this)
+    this.trace?.note("closed")
+    this.handler.onClose(this, error, duringHandshake)
+  }
+}
+
+function toZmtpError(e: unknown): ZmtpError {
+  if (e instanceof ZmtpError) return e
+  // A bug of ours, not the peer's: end only this connection, but make it visible.
+  process.emitWarning(`zmtp: internal error while handling a connection: ${(e as Error)?.stack ?? e}`)
+  return new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Internal error: ${(e as Error)?.message ?? e}`, {fatal: false, kind: "other"})
+}
