@@ -112,6 +112,12 @@ export class Engine implements PipeTransport, FrameHandler {
     return this.peerGreeting?.minor ?? 0
   }
 
+  /** 3.1 behaviour (SUBSCRIBE/CANCEL commands) toward 3.1 and any later version, as libzmq does. */
+  get peerIs31(): boolean {
+    const g = this.peerGreeting
+    return g !== null && (g.major > 3 || g.minor >= 1)
+  }
+
   get closed(): boolean {
     return this.phase === Phase.Closed
   }
@@ -354,7 +360,7 @@ export class Engine implements PipeTransport, FrameHandler {
 
   /** 37/ZMTP: SUBSCRIBE/CANCEL commands for a 3.1 peer, 01/00-prefixed messages for a 3.0 peer. */
   private subscriptionFrame(subscribe: boolean, topic: Buffer): Buffer {
-    if (this.peerMinor >= 1) return encodeCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic)
+    if (this.peerIs31) return encodeCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic)
     const out = Buffer.allocUnsafe(frameHeaderSize(topic.length + 1) + topic.length + 1)
     const at = writeFrameHeader(out, 0, 0, topic.length + 1)
     out[at] = subscribe ? 1 : 0

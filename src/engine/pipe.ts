@@ -54,8 +54,9 @@ export class Pipe {
   peer: PeerInfo | null = null
   /** ROUTER's name for this peer. */
   routingId: Buffer | null = null
-  /** Free slot for the owning socket's bookkeeping (e.g. REQ's pending flag). */
   terminated = false
+  /** ZMQ_CONFLATE: each queue holds only the newest message, and never blocks. */
+  conflate = false
   private readPaused = false
   private writeBlocked = false
 
@@ -76,6 +77,12 @@ export class Pipe {
 
   /** Queues a message; returns false (and queues nothing) when the pipe is full or terminated. */
   write(msg: Msg): boolean {
+    if (this.conflate && !this.terminated) {
+      this.out.clear()
+      this.out.push(msg)
+      this.transport?.kick()
+      return true
+    }
     if (!this.writable) {
       this.writeBlocked = true
       return false
@@ -119,6 +126,13 @@ export class Pipe {
 
   /** Delivers an inbound message; returns false when the transport should stop reading. */
   push(msg: Msg): boolean {
+    if (this.conflate) {
+      const wasEmpty = this.in.length === 0
+      this.in.clear()
+      this.in.push(msg)
+      if (wasEmpty) this.owner.pipeReadable(this)
+      return true
+    }
     this.in.push(msg)
     if (this.in.length === 1) this.owner.pipeReadable(this)
     if (this.recvHwm > 0 && this.in.length >= this.recvHwm) {
@@ -133,6 +147,10 @@ export class Pipe {
   }
 
   attach(transport: PipeTransport, peer: PeerInfo): void {
+    if (this.terminated) {
+      transport.close()
+      return
+    }
     this.transport = transport
     this.peer = peer
     this.readPaused = false

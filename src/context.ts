@@ -1,0 +1,119 @@
+/**
+ * The zeromq.js Context: a bag of libzmq context options (ZMQ_IO_THREADS...), the inproc name
+ * table, and the socket count behind maxSockets. There are no I/O threads in a pure stack; the
+ * options are kept and validated so code that sets them runs unchanged.
+ */
+import {errnoError} from "./errors.js"
+import {InprocRegistry} from "./transport/inproc.js"
+
+type ContextOption = {kind: "Bool" | "Int32"; access: "r" | "w" | "rw"; valid?: (v: number) => boolean}
+
+const contextOptions: Record<number, ContextOption> = {
+  1: {kind: "Int32", access: "rw", valid: v => v >= 0}, // ZMQ_IO_THREADS
+  2: {kind: "Int32", access: "rw", valid: v => v >= 1 && v <= 65535}, // ZMQ_MAX_SOCKETS
+  3: {kind: "Int32", access: "rw", valid: v => v >= -1}, // ZMQ_SOCKET_LIMIT (r) / ZMQ_THREAD_PRIORITY (w)
+  4: {kind: "Int32", access: "w", valid: v => v >= -1}, // ZMQ_THREAD_SCHED_POLICY
+  5: {kind: "Int32", access: "rw", valid: v => v >= 0}, // ZMQ_MAX_MSGSZ
+  42: {kind: "Bool", access: "rw"}, // ZMQ_IPV6
+  70: {kind: "Bool", access: "rw"}, // ZMQ_BLOCKY
+}
+
+export class Context {
+  readonly #values = new Map<number, number | boolean>([
+    [1, 1],
+    [2, 1023],
+    [3, 65535],
+    [5, 2147483647],
+    [42, false],
+    [70, true],
+  ])
+  /** @internal */
+  readonly inproc = new InprocRegistry()
+  /** @internal live sockets, for maxSockets and for linger at process exit */
+  readonly sockets = new Set<{close(): void}>()
+
+  constructor(options?: Record<string, unknown>) {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("Options must be an object")
+    }
+    Object.preventExtensions(this)
+    if (options) assignOptions(this, options)
+  }
+
+  protected getBoolOption(id: number): boolean {
+    return this.#get(id, "Bool") as boolean
+  }
+
+  protected setBoolOption(id: number, value: boolean): void {
+    if (typeof value !== "boolean") throw new TypeError("Option value must be a boolean")
+    this.#set(id, "Bool", value)
+  }
+
+  protected getInt32Option(id: number): number {
+    return this.#get(id, "Int32") as number
+  }
+
+  protected setInt32Option(id: number, value: number): void {
+    if (typeof value !== "number") throw new TypeError("Option value must be a number")
+    this.#set(id, "Int32", value)
+  }
+
+  #get(id: number, kind: ContextOption["kind"]): number | boolean {
+    const def = contextOptions[id]
+    if (!def || def.kind !== kind || !def.access.includes("r")) throw errnoError("EINVAL")
+    return this.#values.get(id)!
+  }
+
+  #set(id: number, kind: ContextOption["kind"], value: number | boolean): void {
+    const def = contextOptions[id]
+    if (!def || def.kind !== kind || !def.access.includes("w")) throw errnoError("EINVAL")
+    if (typeof value === "number" && (!Number.isInteger(value) || (def.valid && !def.valid(value)))) throw errnoError("EINVAL")
+    // ZMQ_THREAD_PRIORITY (3) shares its id with the read-only ZMQ_SOCKET_LIMIT: never store it.
+    if (id !== 3 && id !== 4) this.#values.set(id, value)
+  }
+
+  /** @internal */
+  get maxSocketCount(): number {
+    return this.#values.get(2) as number
+  }
+
+  /** @internal */
+  get blockyDefault(): boolean {
+    return this.#values.get(70) as boolean
+  }
+
+  /** @internal */
+  get ipv6Default(): boolean {
+    return this.#values.get(42) as boolean
+  }
+}
+
+/**
+ * Applies constructor options the way zeromq.js does: each key is assigned as a property of the
+ * (non-extensible) object, so unknown keys and read-only properties throw TypeErrors.
+ */
+export function assignOptions(target: object, options: Record<string, unknown>, className = "Socket"): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (key === "context") continue
+    let proto: object | null = target
+    let desc: PropertyDescriptor | undefined
+    while (proto && !(desc = Object.getOwnPropertyDescriptor(proto, key))) proto = Object.getPrototypeOf(proto)
+    if (!desc) throw new TypeError(`Cannot add property ${key}, object is not extensible`)
+    if (desc.get && !desc.set) throw new TypeError(`Cannot set property ${key} of #<${className}> which has only a getter`)
+    ;(target as Record<string, unknown>)[key] = value
+  }
+}
+
+/** The option properties (index.ts installs the accessors, as zeromq.js does). */
+export interface Context {
+  ioThreads: number
+  maxSockets: number
+  readonly maxSocketsLimit: number
+  threadPriority: number
+  threadSchedulingPolicy: number
+  maxMessageSize: number
+  ipv6: boolean
+  blocky: boolean
+}
+
+export const context = new Context()

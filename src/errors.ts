@@ -1,0 +1,63 @@
+/**
+ * zeromq.js errors are plain `Error` objects (not subclasses) with own enumerable `errno` and
+ * `code` properties, plus `address` for endpoint errors. Messages are libzmq's zmq_strerror text
+ * with zeromq.js's overrides (src/util/error.h in zeromq.js). errno values are Linux's, like the
+ * native binding on Linux, and libzmq's own for EFSM and friends.
+ */
+import {constants} from "node:os"
+
+const errnoOf: Record<string, number> = {
+  EFSM: 156384763,
+  ENOCOMPATPROTO: 156384764,
+  ETERM: 156384765,
+  EMTHREAD: 156384766,
+}
+
+const messages: Record<string, string> = {
+  EAGAIN: "Operation was not possible or timed out",
+  EBUSY: "Socket is busy",
+  EBADF: "Socket is closed",
+  ENOENT: "No such endpoint",
+  EMFILE: "Too many open file descriptors",
+  EADDRINUSE: "Address already in use",
+  EFAULT: "Context is closed",
+  EFSM: "Operation cannot be accomplished in current state",
+  EHOSTUNREACH: "Host unreachable",
+  EINVAL: "Invalid argument",
+  EPROTONOSUPPORT: "Protocol not supported",
+  ENOTSOCK: "Socket operation on non-socket",
+  ENOTSUP: "Operation not supported",
+  EADDRNOTAVAIL: "Can't assign requested address",
+  ENODEV: "No such device",
+  EMSGSIZE: "Message too long",
+  ECONNREFUSED: "Connection refused",
+  ETIMEDOUT: "Connection timed out",
+  ENAMETOOLONG: "File name too long",
+  EACCES: "Permission denied",
+}
+
+export type ErrnoCode = keyof typeof messages | "EFSM" | "ETERM"
+
+export interface ErrnoError extends Error {
+  errno: number
+  code: string
+  address?: string
+}
+
+export function errnoError(code: string, message?: string, address?: string): ErrnoError {
+  const err = new Error(message ?? messages[code] ?? code) as ErrnoError
+  err.errno = errnoOf[code] ?? (constants.errno as Record<string, number>)[code] ?? 0
+  err.code = code
+  if (address !== undefined) err.address = address
+  return err
+}
+
+/** Maps a Node system error (from net) to the zeromq.js error for the same errno. */
+export function fromSystemError(e: NodeJS.ErrnoException, address?: string): ErrnoError {
+  const code = e.code && /^E[A-Z]+$/.test(e.code) ? e.code : "EINVAL"
+  return errnoError(code, messages[code] ?? e.message, address)
+}
+
+export const busyWriting = () => errnoError("EBUSY", "Socket is busy writing; only one send operation may be in progress at any time")
+export const busyReading = () => errnoError("EBUSY", "Socket is busy reading; only one receive operation may be in progress at any time")
+export const busyBinding = () => errnoError("EBUSY", "Socket is blocked by a bind or unbind operation")

@@ -1,0 +1,84 @@
+/**
+ * The Observer (zeromq.js `socket.events`): a socket's monitor events, read with receive() or
+ * `for await`, or dispatched to listeners after on()/off() switch it to event emitter mode (those
+ * two, the emitter and async iteration are added in index.ts exactly as zeromq.js adds them).
+ * libzmq's monitor stream, with the same event names and payloads.
+ */
+import {errnoError} from "./errors.js"
+import {observeSocket, setObserverFactory, Socket, type EventSink} from "./sockets/socket.js"
+import type {SocketEvent} from "./transport/stream.js"
+
+/** Like libzmq's monitor pipe, the queue is bounded; the oldest events go first. */
+const MAX_QUEUED = 10000
+
+export class Observer {
+  #queue: SocketEvent[] = []
+  #pending: {resolve(e: SocketEvent): void; reject(e: Error): void} | null = null
+  #closed = false
+  #ended = false
+  #unsubscribe: () => void
+
+  constructor(socket: Socket) {
+    if (!(socket instanceof Socket)) throw new TypeError("Socket must be a socket object")
+    const sink: EventSink = {
+      push: event => this.#push(event),
+      end: () => {
+        if (this.#ended) return
+        this.#ended = true
+        this.#push({type: "end"})
+      },
+    }
+    this.#unsubscribe = observeSocket(socket, sink)
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#unsubscribe()
+    this.#queue = []
+    const pending = this.#pending
+    this.#pending = null
+    pending?.reject(errnoError("EAGAIN"))
+  }
+
+  receive(): Promise<SocketEvent> {
+    if (this.#closed) return Promise.reject(errnoError("EBADF", "Socket is closed"))
+    if (this.#pending) {
+      return Promise.reject(errnoError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time"))
+    }
+    const next = this.#queue.shift()
+    if (next) return Promise.resolve(this.#taken(next))
+    return new Promise((resolve, reject) => {
+      // Unlike a socket's receive, a pending event read does not keep the process alive: an
+      // observer in emitter mode always has one, and zeromq.js programs still exit.
+      this.#pending = {resolve, reject}
+    })
+  }
+
+  /** After the "end" event has been read, the observer is closed (monitoring stopped). */
+  #taken(event: SocketEvent): SocketEvent {
+    if (event.type === "end") {
+      this.#closed = true
+      this.#unsubscribe()
+    }
+    return event
+  }
+
+  #push(event: SocketEvent): void {
+    if (this.#closed) return
+    const pending = this.#pending
+    if (pending) {
+      this.#pending = null
+      pending.resolve(this.#taken(event))
+      return
+    }
+    if (this.#queue.length >= MAX_QUEUED) this.#queue.shift()
+    this.#queue.push(event)
+  }
+}
+
+setObserverFactory(socket => new Observer(socket))

@@ -1,0 +1,727 @@
+/**
+ * The public base socket: what zeromq.js's native `Socket` class provides (options by libzmq id,
+ * bind/unbind/connect/disconnect, send/receive with one pending operation each, close), built on
+ * pipes, ZMTP engines and the inproc links. Socket-type routing lives in the patterns (types/*).
+ *
+ * Blocking follows zeromq.js: a send that can be queued now resolves at once; otherwise it waits
+ * until the pattern can take it or sendTimeout passes (EAGAIN). Receives likewise.
+ */
+import type net from "node:net"
+import {busyBinding, busyReading, busyWriting, errnoError, type ErrnoError} from "../errors.js"
+import {context as defaultContext, assignOptions, Context} from "../context.js"
+import {Engine} from "../engine/engine.js"
+import {Pipe, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
+import {RawEngine} from "../engine/raw.js"
+import {NullMechanism} from "../mechanism/null.js"
+import type {Mechanism} from "../mechanism/mechanism.js"
+import {parseEndpoint, type Endpoint} from "../transport/endpoint.js"
+import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
+import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
+import type {ZmtpError} from "../wire/errors.js"
+import {sendsIdentity, socketTypeName, type SocketTypeName} from "../wire/socket-type.js"
+import type {Pattern, PatternHost} from "./pattern.js"
+import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
+import {createPattern} from "./types/index.js"
+
+export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
+
+const RESOLVED = Promise.resolve()
+/** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
+const SEND_ONLY = new Set([1, 8])
+
+/** Converts what zeromq.js accepts as a message part into a Buffer. */
+export function toFrame(part: unknown): Buffer {
+  if (Buffer.isBuffer(part)) return part
+  if (typeof part === "string") return Buffer.from(part, "utf8")
+  if (part === null) return Buffer.alloc(0)
+  if (ArrayBuffer.isView(part)) return Buffer.from(part.buffer, part.byteOffset, part.byteLength)
+  if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) return Buffer.from(part)
+  return Buffer.from(String(part), "utf8")
+}
+
+export interface EventSink {
+  push(event: SocketEvent): void
+  end(): void
+}
+
+interface Pending<T> {
+  resolve(value: T): void
+  reject(err: Error): void
+  timer: NodeJS.Timeout | null
+}
+
+interface PendingSend extends Pending<void> {
+  msg: Msg
+}
+
+/** One connect()ed endpoint: its transport, and the pipe that outlives reconnects (immediate=0). */
+interface ConnectEntry {
+  address: string
+  endpoint: Endpoint
+  connecter: StreamConnecter | null
+  inproc: InprocConnecter | null
+  pipe: Pipe | null
+  routingId: Buffer | null
+  engines: Set<Transport>
+}
+
+/** A live connection: a ZMTP engine, or a raw one for STREAM. */
+type Transport = Engine | RawEngine
+
+interface BindEntry {
+  /** The resolved endpoint (lastEndpoint form); unbind() matches this. */
+  address: string
+  listener: StreamListener | null
+  inproc: InprocBinder | null
+  engines: Set<Transport>
+}
+
+let observeSocket: (socket: Socket, sink: EventSink) => () => void
+let joinInproc: (bound: Socket, connecting: Socket, entry: ConnectEntry) => void
+/** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
+let socketEndpointCount: (socket: Socket) => number
+let observerFactory: ((socket: Socket) => unknown) | null = null
+
+/** The Observer module registers its constructor here (avoids an import cycle). */
+export function setObserverFactory(factory: (socket: Socket) => unknown): void {
+  observerFactory = factory
+}
+
+export class Socket {
+  readonly #type: number
+  readonly #context: Context
+  readonly #options: SocketOptions
+  readonly #pattern: Pattern
+  readonly #owner: PipeOwner
+  #closed = false
+  #binding = false
+  readonly #pipes = new Set<Pipe>()
+  readonly #binds: BindEntry[] = []
+  readonly #connects: ConnectEntry[] = []
+  #sendOp: PendingSend | null = null
+  #recvOp: Pending<Buffer[]> | null = null
+  #wakeScheduled = false
+  #keepAlive: NodeJS.Timeout | null = null
+  readonly #sinks = new Set<EventSink>()
+  #events: unknown = null
+
+  static {
+    observeSocket = (socket, sink) => {
+      socket.#sinks.add(sink)
+      if (socket.#closed) {
+        queueMicrotask(() => sink.end())
+      }
+      return () => socket.#sinks.delete(sink)
+    }
+    joinInproc = (bound, connecting, entry) => bound.#joinInproc(connecting, entry)
+    socketEndpointCount = socket => socket.#binds.length + socket.#connects.length
+  }
+
+  protected constructor(type: number, options?: Record<string, unknown>) {
+    if (typeof type !== "number") throw new TypeError("Socket type must be a number")
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError("Options must be an object")
+    }
+    const ctx = options?.context ?? defaultContext
+    if (!(ctx instanceof Context)) throw new Error("Invalid argument")
+    if (socketTypeName(type) === undefined) throw errnoError("EINVAL")
+    if (ctx.sockets.size >= ctx.maxSocketCount) throw errnoError("EMFILE")
+    this.#type = type
+    this.#context = ctx
+    this.#options = new SocketOptions(type, {
+      subscribe: topic => this.#pattern.subscribe(topic),
+      unsubscribe: topic => this.#pattern.unsubscribe(topic),
+    })
+    if (!ctx.blockyDefault && this.#options.linger === -1) this.#options.linger = 0
+    if (ctx.ipv6Default) this.#options.ipv6 = true
+    const host: PatternHost = {options: this.#options, wake: () => this.#wake()}
+    this.#pattern = createPattern(type, host)
+    this.#owner = {
+      pipeReadable: pipe => {
+        this.#pattern.readable(pipe)
+        if (this.#recvOp) this.#wake()
+      },
+      pipeWritable: () => {
+        if (this.#sendOp) this.#wake()
+      },
+      pipeTerminated: pipe => {
+        this.#pipes.delete(pipe)
+        this.#pattern.terminated(pipe)
+        this.#wake()
+      },
+    }
+    ctx.sockets.add(this)
+    Object.preventExtensions(this)
+    if (options) assignOptions(this, options)
+  }
+
+  // ---- state --------------------------------------------------------------------------------
+
+  get events(): unknown {
+    if (this.#events === null) this.#events = observerFactory!(this)
+    return this.#events
+  }
+
+  get context(): Context {
+    return this.#context
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  get readable(): boolean {
+    return !this.#closed && this.#pattern.canRecv
+  }
+
+  get writable(): boolean {
+    return !this.#closed && this.#pattern.canSend
+  }
+
+  // ---- options (zeromq.js's protected raw accessors) ----------------------------------------
+
+  #getOption(id: number, kind: OptionKind): unknown {
+    if (this.#closed) throw errnoError("ENOTSOCK")
+    return this.#options.get(id, kind)
+  }
+
+  #setOption(id: number, kind: OptionKind, value: unknown): void {
+    if (this.#closed) throw errnoError("ENOTSOCK")
+    this.#options.set(id, kind, value)
+    if ((this.#binds.length > 0 || this.#connects.length > 0) && !appliesImmediately(id)) {
+      process.emitWarning("Socket option will not take effect until next connect/bind.")
+    }
+  }
+
+  protected getBoolOption(id: number): boolean {
+    return this.#getOption(id, "Bool") as boolean
+  }
+  protected setBoolOption(id: number, value: boolean): void {
+    this.#setOption(id, "Bool", value)
+  }
+  protected getInt32Option(id: number): number {
+    return this.#getOption(id, "Int32") as number
+  }
+  protected setInt32Option(id: number, value: number): void {
+    this.#setOption(id, "Int32", value)
+  }
+  protected getUint32Option(id: number): number {
+    return this.#getOption(id, "Uint32") as number
+  }
+  protected setUint32Option(id: number, value: number): void {
+    this.#setOption(id, "Uint32", value)
+  }
+  protected getInt64Option(id: number): number {
+    return this.#getOption(id, "Int64") as number
+  }
+  protected setInt64Option(id: number, value: number): void {
+    this.#setOption(id, "Int64", value)
+  }
+  protected getUint64Option(id: number): number {
+    return this.#getOption(id, "Uint64") as number
+  }
+  protected setUint64Option(id: number, value: number): void {
+    this.#setOption(id, "Uint64", value)
+  }
+  protected getStringOption(id: number): string | null {
+    return this.#getOption(id, "String") as string | null
+  }
+  protected setStringOption(id: number, value: string | Buffer | null): void {
+    this.#setOption(id, "String", value)
+  }
+
+  // ---- endpoints ----------------------------------------------------------------------------
+
+  #checkUsable(): void {
+    if (this.#closed) throw errnoError("EBADF")
+    if (this.#binding) throw busyBinding()
+  }
+
+  bind(address: string): Promise<void> {
+    try {
+      this.#checkUsable()
+      const endpoint = parseEndpoint(address, true, this.#options.ipv6)
+      if (endpoint.protocol === "inproc") {
+        this.#bindInproc(endpoint)
+        return RESOLVED
+      }
+      this.#binding = true
+      const entry: BindEntry = {address: "", listener: null, inproc: null, engines: new Set()}
+      const listener = new StreamListener(endpoint, this.#options, (stream, l) => this.#accepted(stream, entry, l), e => this.#emit(e))
+      entry.listener = listener
+      return listener.listen().then(
+        () => {
+          this.#binding = false
+          if (this.#closed) {
+            listener.close()
+            return
+          }
+          entry.address = listener.address
+          this.#binds.push(entry)
+          this.#options.lastEndpoint = listener.address
+        },
+        err => {
+          this.#binding = false
+          throw err
+        },
+      )
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  /**
+   * Node cannot listen synchronously; for tcp with an IP host the kernel bind happens inside
+   * listen(), so this returns once that is known. Errors surface from the promise-less form as a
+   * thrown error only for invalid addresses; a busy port is reported by the 'bind:error' event.
+   */
+  bindSync(address: string): void {
+    this.#checkUsable()
+    const endpoint = parseEndpoint(address, true, this.#options.ipv6)
+    if (endpoint.protocol === "inproc") {
+      this.#bindInproc(endpoint)
+      return
+    }
+    void this.bind(address).catch(() => {})
+  }
+
+  unbind(address: string): Promise<void> {
+    try {
+      this.unbindSync(address)
+      return RESOLVED
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  unbindSync(address: string): void {
+    this.#checkUsable()
+    if (typeof address !== "string") throw new TypeError("Address must be a string")
+    parseEndpoint(address, true, this.#options.ipv6)
+    const i = this.#binds.findIndex(b => b.address === address)
+    if (i < 0) throw errnoError("ENOENT", undefined, address)
+    const [entry] = this.#binds.splice(i, 1)
+    this.#closeBind(entry!)
+  }
+
+  connect(address: string): void {
+    this.#checkUsable()
+    const endpoint = parseEndpoint(address, false, this.#options.ipv6)
+    const opts = this.#options
+    const entry: ConnectEntry = {address, endpoint, connecter: null, inproc: null, pipe: null, routingId: opts.connectRoutingId, engines: new Set()}
+    opts.connectRoutingId = null
+    // libzmq (immediate=0) creates the pipe now, so sends queue before any connection exists.
+    if (!opts.immediate) entry.pipe = this.#newPipe(address, entry.routingId, false)
+    this.#connects.push(entry)
+    if (endpoint.protocol === "inproc") {
+      const connecter: InprocConnecter = {name: endpoint.name, completeInproc: binder => (binder as SocketBinder).join(this, entry)}
+      entry.inproc = connecter
+      this.#context.inproc.connect(connecter)
+      return
+    }
+    const connecter = new StreamConnecter(endpoint, opts, (stream, c) => this.#connected(stream, entry, c), e => this.#emit(e))
+    entry.connecter = connecter
+    connecter.start()
+  }
+
+  disconnect(address: string): void {
+    this.#checkUsable()
+    if (typeof address !== "string") throw new TypeError("Address must be a string")
+    const i = this.#connects.findIndex(c => c.address === address)
+    if (i < 0) throw errnoError("ENOENT", undefined, address)
+    const [entry] = this.#connects.splice(i, 1)
+    this.#closeConnect(entry!)
+  }
+
+  // ---- send / receive -----------------------------------------------------------------------
+
+  send(message: MessageLike | MessageLike[], ..._options: unknown[]): Promise<void> {
+    if (arguments.length === 0 || message === undefined) throw new TypeError("Message must be present")
+    if (this.#closed) throw errnoError("EBADF")
+    if (this.#binding) return Promise.reject(busyBinding())
+    if (this.#sendOp) return Promise.reject(busyWriting())
+    const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
+    if (msg.length === 0) return RESOLVED
+    const timeout = this.#options.sendTimeout
+    if (timeout === 0 || this.#pattern.canSend) {
+      try {
+        if (this.#pattern.send(msg)) return RESOLVED
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
+    }
+    return new Promise<void>((resolve, reject) => {
+      const op: PendingSend = {msg, resolve, reject, timer: null}
+      if (timeout > 0) op.timer = setTimeout(() => this.#expireSend(op), timeout)
+      this.#sendOp = op
+      this.#updateKeepAlive()
+    })
+  }
+
+  receive(): Promise<Buffer[]> {
+    if (this.#closed) throw errnoError("EBADF")
+    if (this.#binding) return Promise.reject(busyBinding())
+    if (this.#recvOp) return Promise.reject(busyReading())
+    const timeout = this.#options.receiveTimeout
+    if (!SEND_ONLY.has(this.#type)) {
+      const msg = this.#pattern.recv()
+      if (msg) return Promise.resolve(msg)
+      if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
+    }
+    return new Promise<Buffer[]>((resolve, reject) => {
+      const op: Pending<Buffer[]> = {resolve, reject, timer: null}
+      if (timeout > 0) {
+        op.timer = setTimeout(() => {
+          if (this.#recvOp !== op) return
+          this.#recvOp = null
+          this.#updateKeepAlive()
+          reject(errnoError("EAGAIN"))
+        }, timeout)
+      }
+      this.#recvOp = op
+      this.#updateKeepAlive()
+    })
+  }
+
+  #expireSend(op: PendingSend): void {
+    if (this.#sendOp !== op) return
+    this.#sendOp = null
+    this.#updateKeepAlive()
+    // zeromq.js tries the send once more when the wait ends: an out-of-turn REQ gets EFSM here.
+    try {
+      if (this.#pattern.send(op.msg)) op.resolve()
+      else op.reject(errnoError("EAGAIN"))
+    } catch (e) {
+      op.reject(e as Error)
+    }
+  }
+
+  #wake(): void {
+    if (this.#wakeScheduled || (!this.#sendOp && !this.#recvOp)) return
+    this.#wakeScheduled = true
+    queueMicrotask(() => {
+      this.#wakeScheduled = false
+      this.#retry()
+    })
+  }
+
+  #retry(): void {
+    const send = this.#sendOp
+    if (send && this.#pattern.canSend) {
+      try {
+        if (this.#pattern.send(send.msg)) this.#finish(send, () => send.resolve())
+      } catch (e) {
+        this.#finish(send, () => send.reject(e as Error))
+      }
+    }
+    const recv = this.#recvOp
+    if (recv && !SEND_ONLY.has(this.#type)) {
+      const msg = this.#pattern.recv()
+      if (msg) this.#finish(recv, () => recv.resolve(msg))
+    }
+  }
+
+  #finish(op: PendingSend | Pending<Buffer[]>, settle: () => void): void {
+    if (op.timer) clearTimeout(op.timer)
+    if (this.#sendOp === op) this.#sendOp = null
+    if (this.#recvOp === op) this.#recvOp = null
+    this.#updateKeepAlive()
+    settle()
+  }
+
+  /** A pending send or receive keeps the process alive, as in zeromq.js; an idle socket does not. */
+  #updateKeepAlive(): void {
+    const busy = this.#sendOp !== null || this.#recvOp !== null
+    if (busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30)
+    else if (!busy && this.#keepAlive) {
+      clearInterval(this.#keepAlive)
+      this.#keepAlive = null
+    }
+  }
+
+  // ---- close --------------------------------------------------------------------------------
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#context.sockets.delete(this)
+    for (const op of [this.#sendOp, this.#recvOp]) {
+      if (!op) continue
+      if (op.timer) clearTimeout(op.timer)
+      op.reject(errnoError("EAGAIN"))
+    }
+    this.#sendOp = null
+    this.#recvOp = null
+    this.#updateKeepAlive()
+    for (const c of this.#connects.splice(0)) this.#closeConnect(c, true)
+    for (const b of this.#binds.splice(0)) this.#closeBind(b, true)
+    for (const pipe of [...this.#pipes]) this.#lingerOrTerminate(pipe)
+    for (const sink of this.#sinks) sink.end()
+    this.#sinks.clear()
+  }
+
+  /** ZMQ_LINGER: a pipe with unsent messages on a live connection gets `linger` ms to drain. */
+  #lingerOrTerminate(pipe: Pipe): void {
+    const linger = this.#options.linger
+    const transport = pipe.transport
+    if (linger !== 0 && pipe.out.length > 0 && transport instanceof Engine) {
+      ;(transport.stream as net.Socket).ref?.()
+      transport.closeAfterFlush(linger)
+      return
+    }
+    pipe.terminate()
+  }
+
+  #closeConnect(entry: ConnectEntry, closing = false): void {
+    entry.connecter?.stop()
+    if (entry.inproc) this.#context.inproc.cancel(entry.inproc)
+    if (closing) return // close() handles the pipes (linger)
+    for (const e of entry.engines) e.close()
+    entry.pipe?.terminate()
+  }
+
+  #closeBind(entry: BindEntry, closing = false): void {
+    entry.listener?.close()
+    if (entry.inproc) this.#context.inproc.unbind(entry.address.slice("inproc://".length), entry.inproc)
+    if (closing) return
+    for (const e of entry.engines) e.close()
+  }
+
+  // ---- pipes and engines --------------------------------------------------------------------
+
+  #newPipe(endpoint: string, routingId: Buffer | null, attached: boolean): Pipe {
+    const o = this.#options
+    const pipe = new Pipe(this.#owner, o.sendHighWaterMark, o.receiveHighWaterMark, endpoint)
+    pipe.conflate = o.conflate
+    pipe.routingId = routingId
+    this.#pipes.add(pipe)
+    this.#pattern.attach(pipe)
+    if (!attached) this.#wake()
+    return pipe
+  }
+
+  #mechanism(): Mechanism {
+    const type = socketTypeName(this.#type) as SocketTypeName
+    const props: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
+    if (sendsIdentity(type)) props.push(["Identity", this.#options.routingId ?? Buffer.alloc(0)])
+    return new NullMechanism(props)
+  }
+
+  /**
+   * Runs a connection: a ZMTP engine, or for STREAM sockets a raw one (no handshake, so it is
+   * "connected" at once).
+   */
+  #startEngine(stream: net.Socket, address: string, onHandshake: (e: Transport, peer: PeerInfo) => void, onClose: (e: Transport, err: ZmtpError | null, hs: boolean) => void): Transport {
+    if (this.#type === 11) {
+      const raw = new RawEngine(stream, e => onClose(e, null, false))
+      onHandshake(raw, {socketType: "", identity: Buffer.alloc(0), minor: 0, metadata: new Map(), address})
+      return raw
+    }
+    const o = this.#options
+    const engine = new Engine(
+      stream,
+      {
+        socketType: socketTypeName(this.#type) as SocketTypeName,
+        mechanism: this.#mechanism(),
+        maxMessageSize: o.maxMessageSize,
+        handshakeInterval: o.handshakeInterval,
+        heartbeatInterval: o.heartbeatInterval,
+        heartbeatTimeToLive: o.heartbeatTimeToLive,
+        heartbeatTimeout: o.heartbeatTimeout,
+        address,
+      },
+      {
+        onHandshake,
+        onClose: (e, err, hs) => {
+          this.#emitHandshakeError(address, err, hs)
+          onClose(e, err, hs)
+        },
+      },
+    )
+    engine.start()
+    return engine
+  }
+
+  #accepted(stream: net.Socket, entry: BindEntry, listener: StreamListener): void {
+    if (this.#closed) {
+      stream.destroy()
+      return
+    }
+    const address = listener.address
+    let pipe: Pipe | null = null
+    const engine = this.#startEngine(
+      stream,
+      address,
+      (e, peer) => {
+        pipe = this.#newPipe(address, null, true)
+        e.attach(pipe, peer)
+        if (!this.#pattern.connected(pipe)) {
+          pipe.terminate()
+          return
+        }
+        this.#emit({type: "handshake", address})
+        this.#wake()
+      },
+      e => {
+        entry.engines.delete(e)
+        this.#emit({type: "disconnect", address})
+        // 28..31/ZMTP: a bind-side peer's queue is destroyed with its connection.
+        pipe?.terminate()
+      },
+    )
+    entry.engines.add(engine)
+  }
+
+  #connected(stream: net.Socket, entry: ConnectEntry, connecter: StreamConnecter): void {
+    const address = entry.address
+    const engine = this.#startEngine(
+      stream,
+      address,
+      (e, peer) => {
+        let pipe = entry.pipe
+        if (!pipe || pipe.terminated) {
+          pipe = this.#newPipe(address, entry.routingId, true)
+          entry.pipe = pipe
+        }
+        e.attach(pipe, peer)
+        if (!this.#pattern.connected(pipe)) {
+          e.close()
+          return
+        }
+        this.#emit({type: "handshake", address})
+        this.#wake()
+      },
+      (e, err) => {
+        entry.engines.delete(e)
+        if (this.#closed) return
+        this.#emit({type: "disconnect", address})
+        const pipe = entry.pipe
+        // libzmq does not reconnect after a protocol error; it does after a plain disconnect.
+        const reconnect = !(err && err.fatal)
+        if (pipe && (this.#options.immediate || !reconnect)) {
+          entry.pipe = null
+          pipe.terminate()
+        }
+        connecter.connectionLost(reconnect)
+      },
+    )
+    entry.engines.add(engine)
+  }
+
+  #bindInproc(endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
+    const binder = new SocketBinder(this)
+    if (!this.#context.inproc.bind(endpoint.name, binder)) throw errnoError("EADDRINUSE", undefined, endpoint.address)
+    this.#binds.push({address: endpoint.address, listener: null, inproc: binder, engines: new Set()})
+    this.#options.lastEndpoint = endpoint.address
+  }
+
+  /** Joins `connecting` (its connect entry) to this bound socket over inproc. */
+  #joinInproc(connecting: Socket, entry: ConnectEntry): void {
+    const bound = this
+    if (bound.#closed || connecting.#closed) return
+    const address = entry.address
+    let a = entry.pipe
+    if (!a || a.terminated) {
+      a = connecting.#newPipe(address, entry.routingId, true)
+      entry.pipe = a
+    }
+    const b = bound.#newPipe(address, null, true)
+    const {ab, ba} = linkInproc(a, b)
+    const info = (s: Socket): PeerInfo => ({
+      socketType: socketTypeName(s.#type) ?? "",
+      identity: s.#options.routingId ?? Buffer.alloc(0),
+      minor: 1,
+      metadata: new Map(),
+      address,
+    })
+    b.attach(ba, info(connecting))
+    a.attach(ab, info(bound))
+    if (!bound.#pattern.connected(b)) {
+      b.terminate()
+      return
+    }
+    connecting.#pattern.connected(a)
+    ab.kick()
+    ba.kick()
+    bound.#wake()
+    connecting.#wake()
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  #emit(event: SocketEvent): void {
+    for (const sink of this.#sinks) sink.push(event)
+  }
+
+  #emitHandshakeError(address: string, err: ZmtpError | null, duringHandshake: boolean): void {
+    if (!err || !duringHandshake || err.kind === "silent") return
+    if (err.kind === "protocol") {
+      const error = Object.assign(new Error(err.message), {code: err.code})
+      this.#emit({type: "handshake:error:protocol", address, error})
+    } else {
+      const code = err.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" ? "ETIMEDOUT" : "EPROTO"
+      const error: ErrnoError = errnoError(code, err.message)
+      this.#emit({type: "handshake:error:other", address, error})
+    }
+  }
+}
+
+/** The inproc side of a bound socket, registered in the context's name table. */
+class SocketBinder implements InprocBinder {
+  constructor(private readonly socket: Socket) {}
+
+  acceptInproc(): boolean {
+    return !this.socket.closed
+  }
+
+  join(connecting: Socket, entry: ConnectEntry): void {
+    joinInproc(this.socket, connecting, entry)
+  }
+}
+
+export {observeSocket, socketEndpointCount}
+
+/** The option properties zeromq.js defines on every socket (index.ts installs the accessors). */
+export interface Socket {
+  affinity: number
+  rate: number
+  recoveryInterval: number
+  readonly type: number
+  linger: number
+  reconnectInterval: number
+  backlog: number
+  reconnectMaxInterval: number
+  maxMessageSize: number
+  readonly lastEndpoint: string | null
+  tcpKeepalive: number
+  tcpKeepaliveCount: number
+  tcpKeepaliveIdle: number
+  tcpKeepaliveInterval: number
+  tcpAcceptFilter: string | null
+  immediate: boolean
+  ipv6: boolean
+  readonly securityMechanism: null | "plain" | "curve" | "gssapi"
+  plainServer: boolean
+  plainUsername: string | null
+  plainPassword: string | null
+  zapDomain: string | null
+  typeOfService: number
+  handshakeInterval: number
+  socksProxy: string | null
+  heartbeatInterval: number
+  heartbeatTimeToLive: number
+  heartbeatTimeout: number
+  connectTimeout: number
+  tcpMaxRetransmitTimeout: number
+  readonly threadSafe: boolean
+  multicastMaxTransportDataUnit: number
+  vmciBufferSize: number
+  vmciBufferMinSize: number
+  vmciBufferMaxSize: number
+  vmciConnectTimeout: number
+  interface: string | null
+  zapEnforceDomain: boolean
+  loopbackFastPath: boolean
+  [Symbol.asyncIterator](): AsyncIterator<Buffer[]>
+}

@@ -1,0 +1,48 @@
+/**
+ * Fair queuing (libzmq fq.cpp), for PULL, DEALER, ROUTER, REP, SUB, XSUB and XPUB's upstream:
+ * one whole message per turn from each pipe that has one. Pipes with messages wait in a ring, so
+ * a receive is O(1) however many peers there are. A pipe whose peer has gone stays readable until
+ * its complete messages are drained (libzmq keeps them).
+ */
+import {Queue} from "../../engine/queue.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+
+export class FairQueue {
+  private readonly active = new Queue<Pipe>()
+  private readonly queued = new Set<Pipe>()
+  /** The pipe the last message came from (ROUTER and REP need it). */
+  lastPipe: Pipe | null = null
+
+  /** A pipe's inbound queue went from empty to non-empty. */
+  activate(pipe: Pipe): void {
+    if (this.queued.has(pipe)) return
+    this.queued.add(pipe)
+    this.active.push(pipe)
+  }
+
+  /** Forgets a pipe; any messages it still holds stay readable until taken. */
+  detach(pipe: Pipe): void {
+    if (!pipe.readable) this.queued.delete(pipe)
+  }
+
+  get readable(): boolean {
+    for (const p of this.active) if (p.readable) return true
+    return false
+  }
+
+  recv(): Msg | undefined {
+    for (let tries = this.active.length; tries > 0; tries--) {
+      const pipe = this.active.shift()!
+      const msg = pipe.read()
+      if (!msg) {
+        this.queued.delete(pipe)
+        continue
+      }
+      if (pipe.readable) this.active.push(pipe)
+      else this.queued.delete(pipe)
+      this.lastPipe = pipe
+      return msg
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Load balancing (libzmq lb.cpp), for PUSH, DEALER and REQ: strict round-robin over the pipes
+ * that can take a message now, advancing after each whole message. A full pipe is skipped until
+ * it has room again; a message is never split across pipes.
+ */
+import type {Msg, Pipe} from "../../engine/pipe.js"
+
+export class LoadBalancer {
+  private pipes: Pipe[] = []
+  private next = 0
+
+  attach(pipe: Pipe): void {
+    this.pipes.push(pipe)
+  }
+
+  detach(pipe: Pipe): void {
+    const i = this.pipes.indexOf(pipe)
+    if (i < 0) return
+    this.pipes.splice(i, 1)
+    if (this.next > i) this.next--
+    if (this.next >= this.pipes.length) this.next = 0
+  }
+
+  get size(): number {
+    return this.pipes.length
+  }
+
+  /** True when some pipe would take a message now. */
+  get writable(): boolean {
+    for (const p of this.pipes) if (p.writable) return true
+    return false
+  }
+
+  /** Writes to the next pipe with room; returns that pipe, or null when every pipe is full. */
+  send(msg: Msg): Pipe | null {
+    const n = this.pipes.length
+    for (let i = 0; i < n; i++) {
+      const idx = (this.next + i) % n
+      const pipe = this.pipes[idx]!
+      if (pipe.write(msg)) {
+        this.next = (idx + 1) % n
+        return pipe
+      }
+    }
+    return null
+  }
+}

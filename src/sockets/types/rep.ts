@@ -1,0 +1,47 @@
+/**
+ * REP (28/REQREP): receives one request at a time (fair-queued), keeps its envelope (every frame
+ * up to and including the empty delimiter), and routes the reply back to the same peer with that
+ * envelope. A request without a delimiter is dropped; a reply to a peer that has gone is dropped.
+ */
+import {errnoError} from "../../errors.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {Pattern} from "../pattern.js"
+import {FairQueue} from "../strategies/fq.js"
+
+export class RepPattern extends Pattern {
+  private readonly fq = new FairQueue()
+  private replyTo: {pipe: Pipe; envelope: Buffer[]} | null = null
+
+  attach(_pipe: Pipe): void {}
+  terminated(pipe: Pipe): void {
+    this.fq.detach(pipe)
+  }
+  readable(pipe: Pipe): void {
+    this.fq.activate(pipe)
+  }
+  send(msg: Msg): boolean {
+    const to = this.replyTo
+    if (!to) throw errnoError("EFSM")
+    this.replyTo = null
+    // Like a ROUTER without mandatory: a gone or full requester loses the reply silently.
+    if (!to.pipe.terminated) to.pipe.write([...to.envelope, ...msg])
+    return true
+  }
+  recv(): Msg | undefined {
+    if (this.replyTo) return undefined
+    for (;;) {
+      const msg = this.fq.recv()
+      if (!msg) return undefined
+      const delimiter = msg.findIndex(f => f.length === 0)
+      if (delimiter < 0) continue
+      this.replyTo = {pipe: this.fq.lastPipe!, envelope: msg.slice(0, delimiter + 1)}
+      return msg.slice(delimiter + 1)
+    }
+  }
+  get canSend(): boolean {
+    return this.replyTo !== null
+  }
+  get canRecv(): boolean {
+    return this.replyTo === null && this.fq.readable
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * REQ (28/REQREP): strict send/receive alternation (EFSM otherwise), an empty delimiter before
+ * the body, round-robin over peers, and replies taken only from the peer the request went to.
+ * ZMQ_REQ_RELAXED allows a new request before the reply (the old reply is then ignored);
+ * ZMQ_REQ_CORRELATE prefixes a 4-byte request id, in host byte order as libzmq writes it.
+ */
+import {randomBytes} from "node:crypto"
+import {errnoError} from "../../errors.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {DealerPattern} from "./dealer.js"
+
+const EMPTY = Buffer.alloc(0)
+
+export class ReqPattern extends DealerPattern {
+  private expectingReply = false
+  private replyPipe: Pipe | null = null
+  private requestId = randomBytes(4).readUInt32LE()
+
+  override terminated(pipe: Pipe): void {
+    super.terminated(pipe)
+    // The reply can no longer come; libzmq's REQ keeps waiting (the app times out or is relaxed).
+  }
+
+  override send(msg: Msg): boolean {
+    if (this.expectingReply && !this.options.relaxed) throw errnoError("EFSM")
+    let frames: Buffer[]
+    if (this.options.correlate) {
+      this.requestId = (this.requestId + 1) >>> 0
+      const id = Buffer.allocUnsafe(4)
+      id.writeUInt32LE(this.requestId)
+      frames = [id, EMPTY, ...msg]
+    } else {
+      frames = [EMPTY, ...msg]
+    }
+    const pipe = this.lb.send(frames)
+    if (!pipe) return false
+    // A new request makes any earlier reply stale.
+    this.replyPipe = pipe
+    this.expectingReply = true
+    return true
+  }
+
+  override recv(): Msg | undefined {
+    if (!this.expectingReply) return undefined
+    for (;;) {
+      const msg = this.fq.recv()
+      if (!msg) return undefined
+      if (this.fq.lastPipe !== this.replyPipe) continue
+      const body = this.unwrap(msg)
+      if (!body) continue
+      this.expectingReply = false
+      this.replyPipe = null
+      return body
+    }
+  }
+
+  /** Strips the envelope; null for a reply that does not belong to the current request. */
+  private unwrap(msg: Msg): Buffer[] | null {
+    if (this.options.correlate) {
+      if (msg.length < 2 || msg[0]!.length !== 4 || msg[0]!.readUInt32LE() !== this.requestId || msg[1]!.length !== 0) return null
+      return msg.slice(2)
+    }
+    if (msg.length < 1 || msg[0]!.length !== 0) return null
+    return msg.slice(1)
+  }
+
+  override get canSend(): boolean {
+    return (!this.expectingReply || this.options.relaxed) && this.lb.writable
+  }
+
+  override get canRecv(): boolean {
+    return this.expectingReply && this.replyPipe !== null && this.replyPipe.readable
+  }
+}

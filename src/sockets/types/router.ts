@@ -1,0 +1,95 @@
+/**
+ * ROUTER (28/REQREP): prefixes each received message with the sending peer's routing id and
+ * routes each sent message by its first frame. Routing ids come from ZMQ_CONNECT_ROUTING_ID, else
+ * the peer's Identity property, else a generated 5-byte id: 00 followed by a uint32 counter that
+ * starts at a random value (libzmq router.cpp). A peer whose id is taken is ignored, unless
+ * ZMQ_ROUTER_HANDOVER hands the id to the newcomer. Unroutable or full: dropped, unless
+ * ZMQ_ROUTER_MANDATORY (EHOSTUNREACH / block).
+ */
+import {randomBytes} from "node:crypto"
+import {errnoError} from "../../errors.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {Pattern} from "../pattern.js"
+import {FairQueue} from "../strategies/fq.js"
+
+export class RouterPattern extends Pattern {
+  private readonly fq = new FairQueue()
+  private readonly byId = new Map<string, Pipe>()
+  private nextId = randomBytes(4).readUInt32BE()
+
+  attach(_pipe: Pipe): void {}
+
+  override connected(pipe: Pipe): boolean {
+    // A reconnecting connect()ed pipe is identified afresh.
+    for (const [key, p] of this.byId) if (p === pipe) this.byId.delete(key)
+    let id = pipe.routingId ?? (pipe.peer && pipe.peer.identity.length > 0 ? pipe.peer.identity : null)
+    if (id && this.byId.has(id.toString("latin1"))) {
+      if (this.options.handover) {
+        const old = this.byId.get(id.toString("latin1"))!
+        this.byId.delete(id.toString("latin1"))
+        old.terminate()
+      } else {
+        // libzmq ignores the newcomer: its connection stays up but nothing is routed to or from it.
+        pipe.routingId = null
+        return true
+      }
+    }
+    if (!id) {
+      id = Buffer.allocUnsafe(5)
+      id[0] = 0
+      id.writeUInt32BE(this.nextId, 1)
+      this.nextId = (this.nextId + 1) >>> 0
+    }
+    pipe.routingId = id
+    this.byId.set(id.toString("latin1"), pipe)
+    if (this.options.probeRouter) pipe.forceWrite([Buffer.alloc(0)])
+    return true
+  }
+
+  terminated(pipe: Pipe): void {
+    const key = pipe.routingId?.toString("latin1")
+    if (key !== undefined && this.byId.get(key) === pipe) this.byId.delete(key)
+    this.fq.detach(pipe)
+  }
+
+  readable(pipe: Pipe): void {
+    if (pipe.routingId === null) {
+      while (pipe.read()); // an ignored duplicate
+      return
+    }
+    this.fq.activate(pipe)
+  }
+
+  send(msg: Msg): boolean {
+    // A lone first frame is not a routable message: libzmq drops it.
+    if (msg.length < 2) return true
+    const pipe = this.byId.get(msg[0]!.toString("latin1"))
+    if (!pipe) {
+      if (this.options.mandatory) throw errnoError("EHOSTUNREACH")
+      return true
+    }
+    if (!pipe.writable) return !this.options.mandatory
+    pipe.write(msg.slice(1))
+    return true
+  }
+
+  recv(): Msg | undefined {
+    for (;;) {
+      const msg = this.fq.recv()
+      if (!msg) return undefined
+      const id = this.fq.lastPipe!.routingId
+      if (!id) continue
+      return [id, ...msg]
+    }
+  }
+
+  get canSend(): boolean {
+    if (!this.options.mandatory) return true
+    for (const p of this.byId.values()) if (p.writable) return true
+    return false
+  }
+
+  get canRecv(): boolean {
+    return this.fq.readable
+  }
+}

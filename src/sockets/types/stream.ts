@@ -1,0 +1,70 @@
+/**
+ * STREAM: raw TCP peers addressed like a ROUTER's: [routing id, data]. A new connection and a
+ * lost one each show up as [id, ""] when ZMQ_STREAM_NOTIFY is on (the default); sending
+ * [id, ""] closes that connection. An unknown id is an error (EHOSTUNREACH).
+ */
+import {randomBytes} from "node:crypto"
+import {errnoError} from "../../errors.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {Pattern} from "../pattern.js"
+import {FairQueue} from "../strategies/fq.js"
+
+const EMPTY = Buffer.alloc(0)
+
+export class StreamPattern extends Pattern {
+  private readonly fq = new FairQueue()
+  private readonly byId = new Map<string, Pipe>()
+  private nextId = randomBytes(4).readUInt32BE()
+
+  attach(_pipe: Pipe): void {}
+
+  override connected(pipe: Pipe): boolean {
+    let id = pipe.routingId
+    if (!id || this.byId.has(id.toString("latin1"))) {
+      id = Buffer.allocUnsafe(5)
+      id[0] = 0
+      id.writeUInt32BE(this.nextId, 1)
+      this.nextId = (this.nextId + 1) >>> 0
+    }
+    pipe.routingId = id
+    this.byId.set(id.toString("latin1"), pipe)
+    if (this.options.notify) pipe.push([EMPTY])
+    return true
+  }
+
+  terminated(pipe: Pipe): void {
+    const key = pipe.routingId?.toString("latin1")
+    if (key === undefined || this.byId.get(key) !== pipe) return
+    this.byId.delete(key)
+    // The disconnect notice comes after any data already received from that peer.
+    if (this.options.notify) pipe.push([EMPTY])
+    else this.fq.detach(pipe)
+  }
+
+  readable(pipe: Pipe): void {
+    this.fq.activate(pipe)
+  }
+
+  send(msg: Msg): boolean {
+    if (msg.length < 2) throw errnoError("EHOSTUNREACH")
+    const pipe = this.byId.get(msg[0]!.toString("latin1"))
+    if (!pipe) throw errnoError("EHOSTUNREACH")
+    const body = msg.slice(1)
+    if (!pipe.write(body.length === 1 ? body : [Buffer.concat(body)])) return false
+    return true
+  }
+
+  recv(): Msg | undefined {
+    const msg = this.fq.recv()
+    if (!msg) return undefined
+    return [this.fq.lastPipe!.routingId ?? EMPTY, ...msg]
+  }
+
+  get canSend(): boolean {
+    return true
+  }
+
+  get canRecv(): boolean {
+    return this.fq.readable
+  }
+}

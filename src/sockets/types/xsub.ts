@@ -1,0 +1,124 @@
+/**
+ * XSUB and SUB (29/PUBSUB). XSUB forwards what the application sends to every publisher (an
+ * application's 01/00 message goes out verbatim as a data frame, as libzmq does) and keeps a count
+ * of its subscriptions so it can replay them on each new connection. SUB adds the socket-option
+ * interface: SUBSCRIBE on a topic's first subscription, CANCEL on its last (safe against both
+ * counting and set-based publishers), and filters locally as libzmq's SUB does.
+ */
+import {errnoError} from "../../errors.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {Pattern, type PatternHost} from "../pattern.js"
+import {FairQueue} from "../strategies/fq.js"
+import {SubscriptionTrie} from "../strategies/trie.js"
+
+/** A subscription message the engine sends as a command to 3.1 peers and as 01/00 data to 3.0. */
+function subscription(topic: Buffer, subscribe: boolean): Msg {
+  const msg: Msg = [topic]
+  msg.subscribe = subscribe
+  return msg
+}
+
+export class XSubPattern extends Pattern {
+  private readonly fq = new FairQueue()
+  private readonly pipes = new Set<Pipe>()
+  /** topic (latin1 key) → how many times it was subscribed */
+  private readonly counts = new Map<string, number>()
+  /** The same topics as a prefix tree, for SUB's local filter. */
+  private readonly filter = new SubscriptionTrie()
+  private readonly self = {} as Pipe
+
+  constructor(
+    host: PatternHost,
+    private readonly isSub: boolean,
+  ) {
+    super(host)
+  }
+
+  attach(pipe: Pipe): void {
+    this.pipes.add(pipe)
+  }
+
+  override connected(pipe: Pipe): boolean {
+    // A publisher filters for us only once it knows our subscriptions: replay them.
+    for (const key of this.counts.keys()) pipe.forceWrite(subscription(Buffer.from(key, "latin1"), true))
+    return true
+  }
+
+  terminated(pipe: Pipe): void {
+    this.pipes.delete(pipe)
+    this.fq.detach(pipe)
+  }
+
+  readable(pipe: Pipe): void {
+    this.fq.activate(pipe)
+  }
+
+  /** Counts a subscription; returns true when it is the topic's first. */
+  private add(topic: Buffer): boolean {
+    const key = topic.toString("latin1")
+    const n = this.counts.get(key) ?? 0
+    this.counts.set(key, n + 1)
+    if (n === 0) this.filter.add(topic, this.self)
+    return n === 0
+  }
+
+  /** Uncounts; returns true when it was the topic's last. */
+  private remove(topic: Buffer): boolean {
+    const key = topic.toString("latin1")
+    const n = this.counts.get(key)
+    if (!n) return false
+    if (n > 1) {
+      this.counts.set(key, n - 1)
+      return false
+    }
+    this.counts.delete(key)
+    this.filter.remove(topic, this.self)
+    return true
+  }
+
+  private toConnected(msg: Msg): void {
+    // Pipes that are not connected yet get the full replay when they are.
+    for (const p of this.pipes) if (p.transport) p.forceWrite(msg)
+  }
+
+  override subscribe(topic: Buffer): void {
+    if (!this.isSub) throw errnoError("EINVAL")
+    if (this.add(topic)) this.toConnected(subscription(topic, true))
+  }
+
+  override unsubscribe(topic: Buffer): void {
+    if (!this.isSub) throw errnoError("EINVAL")
+    if (this.remove(topic)) this.toConnected(subscription(topic, false))
+  }
+
+  send(msg: Msg): boolean {
+    if (this.isSub) throw errnoError("ENOTSUP")
+    const first = msg[0]!
+    if (msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)) {
+      const topic = first.subarray(1)
+      // libzmq XSUB forwards every subscribe, but a cancel only when the count reaches zero.
+      if (first[0] === 1) this.add(topic)
+      else if (!this.remove(topic)) return true
+    }
+    for (const p of this.pipes) if (p.writable) p.write(msg)
+    return true
+  }
+
+  recv(): Msg | undefined {
+    for (;;) {
+      const msg = this.fq.recv()
+      if (!msg) return undefined
+      if (!this.isSub) return msg
+      const matched = this.filter.matches(msg[0]!)
+      if (matched !== this.options.invertMatching) return msg
+    }
+  }
+
+  get canSend(): boolean {
+    return !this.isSub
+  }
+
+  get canRecv(): boolean {
+    return this.fq.readable
+  }
+}

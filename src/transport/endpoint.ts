@@ -1,0 +1,94 @@
+/**
+ * Endpoint strings, parsed the way libzmq reads them:
+ *   tcp://host:port      host = IPv4, [IPv6], hostname, or * (bind: all interfaces); port = number, 0 or *
+ *   ipc://path           a Unix domain socket; ipc://@name is Linux's abstract namespace; ipc://* a temp path
+ *   inproc://name        in-process, no kernel socket
+ * Errors match zeromq.js: EINVAL for a malformed address, EPROTONOSUPPORT for an unknown scheme,
+ * both carrying `address`.
+ */
+import {isIP} from "node:net"
+import {tmpdir} from "node:os"
+import {join} from "node:path"
+import {randomBytes} from "node:crypto"
+import {errnoError} from "../errors.js"
+
+export type Endpoint =
+  | {protocol: "tcp"; address: string; host: string; port: number; wildcardHost: boolean}
+  | {protocol: "ipc"; address: string; path: string}
+  | {protocol: "inproc"; address: string; name: string}
+
+const SUPPORTED = new Set(["tcp", "ipc", "inproc"])
+const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss", "udp"])
+
+export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean): Endpoint {
+  if (typeof address !== "string") throw new TypeError("Address must be a string")
+  const m = /^([a-z0-9+.-]+):\/\/(.+)$/i.exec(address)
+  if (!m) throw errnoError("EINVAL", undefined, address)
+  const protocol = m[1]!.toLowerCase()
+  const rest = m[2]!
+  if (!SUPPORTED.has(protocol)) {
+    if (KNOWN_UNSUPPORTED.has(protocol) || /^[a-z]+$/.test(protocol)) throw errnoError("EPROTONOSUPPORT", undefined, address)
+    throw errnoError("EINVAL", undefined, address)
+  }
+  switch (protocol) {
+    case "inproc":
+      return {protocol: "inproc", address, name: rest}
+    case "ipc":
+      return {protocol: "ipc", address, path: ipcPath(rest, forBind)}
+    default:
+      return parseTcp(address, rest, forBind, ipv6)
+  }
+}
+
+/** The filesystem (or abstract) path for an ipc:// endpoint. */
+function ipcPath(rest: string, forBind: boolean): string {
+  if (rest === "*" && forBind) {
+    // libzmq binds ipc://* to a fresh path in a temporary directory.
+    return join(tmpdir(), `zmtp-${process.pid}-${randomBytes(6).toString("hex")}.ipc`)
+  }
+  // Linux abstract namespace: libzmq maps a leading '@' to a leading NUL byte.
+  if (rest.startsWith("@")) return "\0" + rest.slice(1)
+  return rest
+}
+
+function parseTcp(address: string, rest: string, forBind: boolean, ipv6: boolean): Endpoint {
+  // A connect address may name a source: "src;dest". We take the destination.
+  const target = !forBind && rest.includes(";") ? rest.slice(rest.lastIndexOf(";") + 1) : rest
+  const colon = target.lastIndexOf(":")
+  if (colon <= 0 || colon === target.length - 1) throw errnoError("EINVAL", undefined, address)
+  let host = target.slice(0, colon)
+  const portText = target.slice(colon + 1)
+  let port: number
+  if (portText === "*") {
+    if (!forBind) throw errnoError("EINVAL", undefined, address)
+    port = 0
+  } else {
+    if (!/^\d+$/.test(portText)) throw errnoError("EINVAL", undefined, address)
+    port = Number(portText)
+    if (port > 65535) throw errnoError("EINVAL", undefined, address)
+    if (port === 0 && !forBind) throw errnoError("EINVAL", undefined, address)
+  }
+  if (host.startsWith("[") && host.endsWith("]")) {
+    host = host.slice(1, -1)
+    if (isIP(host) !== 6) throw errnoError("EINVAL", undefined, address)
+    if (!ipv6) throw errnoError(forBind ? "ENODEV" : "EINVAL", undefined, address)
+  } else if (isIP(host) === 6) {
+    throw errnoError("EINVAL", undefined, address)
+  }
+  const wildcardHost = host === "*"
+  if (wildcardHost) {
+    if (!forBind) throw errnoError("EINVAL", undefined, address)
+    host = ipv6 ? "::" : "0.0.0.0"
+  }
+  if (host.length === 0) throw errnoError("EINVAL", undefined, address)
+  return {protocol: "tcp", address, host, port, wildcardHost}
+}
+
+/** How libzmq spells a bound tcp endpoint in ZMQ_LAST_ENDPOINT. */
+export function formatTcp(host: string, port: number): string {
+  return isIP(host) === 6 ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`
+}
+
+export function formatIpc(path: string): string {
+  return "ipc://" + (path.startsWith("\0") ? "@" + path.slice(1) : path)
+}

@@ -1,0 +1,220 @@
+/**
+ * tcp:// and ipc:// over Node's net module: a listener that accepts connections, and a connecter
+ * that dials, and redials with libzmq's backoff when the connection fails or drops.
+ */
+import net from "node:net"
+import {networkInterfaces} from "node:os"
+import {unlinkSync} from "node:fs"
+import {errnoError, fromSystemError} from "../errors.js"
+import {formatIpc, formatTcp, type Endpoint} from "./endpoint.js"
+
+export type SocketEvent = {type: string; address?: string; interval?: number; error?: Error}
+
+export interface TransportOptions {
+  backlog: number
+  ipv6: boolean
+  reconnectInterval: number
+  reconnectMaxInterval: number
+  connectTimeout: number
+  tcpKeepalive: number
+  tcpKeepaliveIdle: number
+}
+
+/** Applies per-connection TCP settings: no Nagle delay (libzmq sets TCP_NODELAY), keepalive. */
+function tune(stream: net.Socket, endpoint: Endpoint, opts: TransportOptions): void {
+  stream.unref()
+  if (endpoint.protocol !== "tcp") return
+  stream.setNoDelay(true)
+  if (opts.tcpKeepalive === 1) stream.setKeepAlive(true, opts.tcpKeepaliveIdle > 0 ? opts.tcpKeepaliveIdle * 1000 : 0)
+}
+
+/** libzmq resolves a bind host as an IP literal or a local interface name, never through DNS. */
+function bindHost(endpoint: Extract<Endpoint, {protocol: "tcp"}>, ipv6: boolean): string {
+  const host = endpoint.host
+  if (net.isIP(host) || endpoint.wildcardHost) return host
+  if (host === "localhost") return ipv6 ? "::1" : "127.0.0.1"
+  const iface = networkInterfaces()[host]
+  const addr = iface?.find(a => a.family === "IPv4") ?? (ipv6 ? iface?.find(a => a.family === "IPv6") : undefined)
+  if (!addr) throw errnoError("ENODEV", undefined, endpoint.address)
+  return addr.address
+}
+
+export class StreamListener {
+  private server: net.Server | null = null
+  /** The resolved endpoint (ZMQ_LAST_ENDPOINT form). */
+  address = ""
+
+  constructor(
+    readonly endpoint: Extract<Endpoint, {protocol: "tcp" | "ipc"}>,
+    private readonly opts: TransportOptions,
+    private readonly onAccepted: (stream: net.Socket, listener: StreamListener) => void,
+    private readonly emit: (event: SocketEvent) => void,
+  ) {}
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const endpoint = this.endpoint
+      let host = ""
+      if (endpoint.protocol === "tcp") {
+        try {
+          host = bindHost(endpoint, this.opts.ipv6)
+        } catch (e) {
+          reject(e)
+          return
+        }
+      } else if (!endpoint.path.startsWith("\0")) {
+        // libzmq unlinks a stale socket file before binding an ipc path.
+        try {
+          unlinkSync(endpoint.path)
+        } catch {
+          // nothing there
+        }
+      }
+      const server = net.createServer({noDelay: true}, stream => {
+        tune(stream, endpoint, this.opts)
+        this.emit({type: "accept", address: this.address})
+        this.onAccepted(stream, this)
+      })
+      server.once("error", (e: NodeJS.ErrnoException) => {
+        const err = fromSystemError(e, endpoint.address)
+        this.emit({type: "bind:error", address: endpoint.address.replace(/^[a-z]+:\/\//, ""), error: err})
+        reject(err)
+      })
+      const onListening = () => {
+        server.removeAllListeners("error")
+        server.on("error", () => {})
+        server.unref()
+        this.server = server
+        if (endpoint.protocol === "tcp") {
+          const info = server.address() as net.AddressInfo
+          this.address = formatTcp(info.address, info.port)
+        } else {
+          this.address = formatIpc(endpoint.path)
+        }
+        this.emit({type: "bind", address: this.address})
+        resolve()
+      }
+      if (endpoint.protocol === "tcp") {
+        server.listen({host, port: endpoint.port, backlog: this.opts.backlog, ipv6Only: false}, onListening)
+      } else {
+        server.listen({path: endpoint.path, backlog: this.opts.backlog}, onListening)
+      }
+    })
+  }
+
+  close(): void {
+    if (!this.server) return
+    this.server.close()
+    this.server = null
+    if (this.endpoint.protocol === "ipc" && !this.endpoint.path.startsWith("\0")) {
+      try {
+        unlinkSync(this.endpoint.path)
+      } catch {
+        // already gone
+      }
+    }
+    this.emit({type: "close", address: this.address})
+  }
+}
+
+/**
+ * Dials an endpoint and redials after failures: wait = ivl + random(ivl), and with
+ * reconnectMaxInterval > ivl the base doubles up to that maximum (libzmq
+ * stream_connecter_base_t::get_new_reconnect_ivl). A reconnectInterval of -1 means never redial.
+ */
+export class StreamConnecter {
+  private timer: NodeJS.Timeout | null = null
+  private attemptStream: net.Socket | null = null
+  private currentIvl: number
+  private stopped = false
+
+  constructor(
+    readonly endpoint: Extract<Endpoint, {protocol: "tcp" | "ipc"}>,
+    private readonly opts: TransportOptions,
+    private readonly onConnected: (stream: net.Socket, connecter: StreamConnecter) => void,
+    private readonly emit: (event: SocketEvent) => void,
+  ) {
+    this.currentIvl = opts.reconnectInterval
+  }
+
+  start(): void {
+    this.attempt()
+  }
+
+  get active(): boolean {
+    return !this.stopped
+  }
+
+  private attempt(): void {
+    if (this.stopped) return
+    const endpoint = this.endpoint
+    const stream =
+      endpoint.protocol === "tcp"
+        ? net.connect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
+        : net.connect({path: endpoint.path})
+    stream.unref()
+    this.attemptStream = stream
+    this.emit({type: "connect:delay", address: endpoint.address})
+    let timeout: NodeJS.Timeout | null = null
+    if (this.opts.connectTimeout > 0) {
+      timeout = setTimeout(() => stream.destroy(errnoError("ETIMEDOUT")), this.opts.connectTimeout)
+      timeout.unref()
+    }
+    const onError = () => {
+      if (timeout) clearTimeout(timeout)
+      this.attemptStream = null
+      stream.destroy()
+      if (this.stopped) return
+      this.emit({type: "close", address: endpoint.address})
+      this.scheduleRetry()
+    }
+    stream.once("error", onError)
+    stream.once("connect", () => {
+      if (timeout) clearTimeout(timeout)
+      stream.off("error", onError)
+      this.attemptStream = null
+      if (this.stopped) {
+        stream.destroy()
+        return
+      }
+      // A successful connection resets the backoff.
+      this.currentIvl = this.opts.reconnectInterval
+      tune(stream, endpoint, this.opts)
+      this.emit({type: "connect", address: endpoint.address})
+      this.onConnected(stream, this)
+    })
+  }
+
+  /** The connection this connecter made has ended; dial again unless told to stop. */
+  connectionLost(reconnect: boolean): void {
+    if (this.stopped) return
+    if (!reconnect) {
+      this.stopped = true
+      return
+    }
+    this.scheduleRetry()
+  }
+
+  private scheduleRetry(): void {
+    const ivl = this.opts.reconnectInterval
+    if (ivl < 0 || this.stopped || this.timer) return
+    const base = this.currentIvl > 0 ? this.currentIvl : ivl
+    const interval = ivl > 0 ? base + Math.floor(Math.random() * ivl) : base
+    const max = this.opts.reconnectMaxInterval
+    if (max > 0 && max > ivl) this.currentIvl = Math.min(base * 2, max)
+    this.emit({type: "connect:retry", address: this.endpoint.address, interval})
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.attempt()
+    }, interval)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.attemptStream?.destroy()
+    this.attemptStream = null
+  }
+}

@@ -1,0 +1,33 @@
+import {mkdtempSync} from "node:fs"
+import {tmpdir} from "node:os"
+import {join} from "node:path"
+
+let n = 0
+const dir = mkdtempSync(join(tmpdir(), "zmtp-test-"))
+
+/** A fresh endpoint of each transport; tcp uses an ephemeral port (bind first, then read lastEndpoint). */
+export function endpointFor(transport: "tcp" | "ipc" | "inproc"): string {
+  n++
+  switch (transport) {
+    case "tcp":
+      return "tcp://127.0.0.1:*"
+    case "ipc":
+      return `ipc://${join(dir, `s${process.pid}-${n}.ipc`)}`
+    case "inproc":
+      return `inproc://test-${process.pid}-${n}`
+  }
+}
+
+export const transports = ["tcp", "ipc", "inproc"] as const
+
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+export async function until(cond: () => boolean, ms = 3000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+export const str = (frames: Buffer[]) => frames.map(f => f.toString())

@@ -1,0 +1,153 @@
+import {afterEach, describe, expect, test} from "vitest"
+import * as zmq from "../../src/index.js"
+import {endpointFor, sleep, str, transports, until} from "../helpers/sockets.js"
+
+const open: zmq.Socket[] = []
+function track<T extends zmq.Socket>(s: T): T {
+  open.push(s)
+  return s
+}
+afterEach(() => {
+  for (const s of open.splice(0)) s.close()
+})
+
+async function bound<T extends zmq.Socket>(s: T, transport: (typeof transports)[number]): Promise<string> {
+  track(s)
+  await s.bind(endpointFor(transport))
+  return s.lastEndpoint!
+}
+
+for (const transport of transports) {
+  describe(`over ${transport}`, () => {
+    test("PUSH → PULL, multipart with empty frames", async () => {
+      const pull = new zmq.Pull()
+      const address = await bound(pull, transport)
+      const push = track(new zmq.Push())
+      push.connect(address)
+      await push.send(["a", "", "c"])
+      await push.send("second")
+      expect(str(await pull.receive())).toEqual(["a", "", "c"])
+      expect(str(await pull.receive())).toEqual(["second"])
+    })
+
+    test("REQ ↔ REP round trips", async () => {
+      const rep = new zmq.Reply()
+      const address = await bound(rep, transport)
+      const req = track(new zmq.Request())
+      req.connect(address)
+      for (let i = 0; i < 3; i++) {
+        await req.send(`ping ${i}`)
+        const [msg] = await rep.receive()
+        await rep.send(`pong ${msg}`)
+        expect(str(await req.receive())).toEqual([`pong ping ${i}`])
+      }
+    })
+
+    test("DEALER ↔ ROUTER with a routing id", async () => {
+      const router = new zmq.Router()
+      const address = await bound(router, transport)
+      const dealer = track(new zmq.Dealer({routingId: "d1"}))
+      dealer.connect(address)
+      await dealer.send(["", "hello"])
+      const [id, empty, body] = await router.receive()
+      expect(id!.toString()).toBe("d1")
+      expect(empty!.length).toBe(0)
+      expect(body!.toString()).toBe("hello")
+      await router.send(["d1", "", "back"])
+      expect(str(await dealer.receive())).toEqual(["", "back"])
+    })
+
+    test("PUB → SUB with prefix filtering", async () => {
+      const pub = new zmq.Publisher()
+      const address = await bound(pub, transport)
+      const sub = track(new zmq.Subscriber())
+      sub.connect(address)
+      sub.subscribe("A")
+      // Wait until the subscription has reached the publisher (slow joiner).
+      const got: string[] = []
+      const reader = (async () => {
+        for await (const [m] of sub) {
+          got.push(m!.toString())
+          if (m!.toString() === "A-last") break
+        }
+      })()
+      for (let i = 0; i < 100 && got.length === 0; i++) {
+        await pub.send("A-probe")
+        await sleep(10)
+      }
+      await pub.send("B-never")
+      await pub.send("A-last")
+      await reader
+      expect(got.filter(g => g !== "A-probe")).toEqual(["A-last"])
+    })
+
+    test("PAIR ↔ PAIR both ways", async () => {
+      const a = new zmq.Pair()
+      const address = await bound(a, transport)
+      const b = track(new zmq.Pair())
+      b.connect(address)
+      await b.send("to a")
+      expect(str(await a.receive())).toEqual(["to a"])
+      await a.send("to b")
+      expect(str(await b.receive())).toEqual(["to b"])
+    })
+
+    test("XPUB sees subscriptions; XSUB subscribes by message", async () => {
+      const xpub = new zmq.XPublisher()
+      const address = await bound(xpub, transport)
+      const xsub = track(new zmq.XSubscriber())
+      xsub.connect(address)
+      await xsub.send(Buffer.from("\x01topic"))
+      const [sub] = await xpub.receive()
+      expect(sub!.toString("latin1")).toBe("\x01topic")
+      await xpub.send(["topic", "data"])
+      expect(str(await xsub.receive())).toEqual(["topic", "data"])
+    })
+  })
+}
+
+test("a connect before the bind (inproc) and sends queued before any connection", async () => {
+  const address = endpointFor("inproc")
+  const push = track(new zmq.Push())
+  push.connect(address)
+  await push.send("early")
+  const pull = track(new zmq.Pull())
+  await pull.bind(address)
+  expect(str(await pull.receive())).toEqual(["early"])
+})
+
+test("tcp reconnect: sends queued while the peer is away arrive when it is back", async () => {
+  const pull = track(new zmq.Pull())
+  await pull.bind("tcp://127.0.0.1:*")
+  const address = pull.lastEndpoint!
+  const push = track(new zmq.Push({reconnectInterval: 20}))
+  push.connect(address)
+  await push.send("one")
+  expect(str(await pull.receive())).toEqual(["one"])
+  pull.close()
+  await sleep(50)
+  await push.send("while-down")
+  const pull2 = track(new zmq.Pull())
+  await pull2.bind(address)
+  expect(str(await pull2.receive())).toEqual(["while-down"])
+})
+
+test("events: bind, accept, handshake, connect, disconnect", async () => {
+  const router = track(new zmq.Router())
+  const events: string[] = []
+  router.events.on("bind", () => events.push("bind"))
+  router.events.on("accept", () => events.push("accept"))
+  router.events.on("handshake", () => events.push("handshake"))
+  await router.bind("tcp://127.0.0.1:*")
+  const dealer = track(new zmq.Dealer())
+  const devents: string[] = []
+  dealer.events.on("connect", () => devents.push("connect"))
+  dealer.events.on("handshake", () => devents.push("handshake"))
+  dealer.events.on("disconnect", () => devents.push("disconnect"))
+  dealer.connect(router.lastEndpoint!)
+  await until(() => devents.includes("handshake") && events.includes("handshake"))
+  router.close()
+  await until(() => devents.includes("disconnect"))
+  expect(events).toEqual(["bind", "accept", "handshake"])
+  expect(devents).toEqual(["connect", "handshake", "disconnect"])
+})
