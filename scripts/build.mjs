@@ -2,12 +2,11 @@
 // require("zmtp") works on Node 20). Both come from the same sources with tsc.
 import {execFileSync} from "node:child_process"
 import {mkdirSync, rmSync, writeFileSync} from "node:fs"
-import {createRequire} from "node:module"
+import {join} from "node:path"
 
-const require = createRequire(import.meta.url)
-const tsc = require.resolve("typescript/bin/tsc")
+const tsc = join("node_modules", ".bin", process.platform === "win32" ? "tsc.cmd" : "tsc")
 rmSync("dist", {recursive: true, force: true})
-execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], {stdio: "inherit"})
-execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--module", "commonjs", "--moduleResolution", "node10", "--outDir", "dist/cjs"], {stdio: "inherit"})
+execFileSync(tsc, ["-p", "tsconfig.json"], {stdio: "inherit"})
+execFileSync(tsc, ["-p", "tsconfig.json", "--module", "commonjs", "--moduleResolution", "bundler", "--outDir", "dist/cjs"], {stdio: "inherit"})
 mkdirSync("dist/cjs", {recursive: true})
 writeFileSync("dist/cjs/package.json", JSON.stringify({type: "commonjs"}) + "\n")

@@ -4,6 +4,7 @@
  * two, the emitter and async iteration are added in index.ts exactly as zeromq.js adds them).
  * libzmq's monitor stream, with the same event names and payloads.
  */
+import type {EventEmitter} from "node:events"
 import {errnoError} from "./errors.js"
 import {observeSocket, setObserverFactory, Socket, type EventSink} from "./sockets/socket.js"
 import type {SocketEvent} from "./transport/stream.js"
@@ -79,6 +80,13 @@ export class Observer {
     if (this.#queue.length >= MAX_QUEUED) this.#queue.shift()
     this.#queue.push(event)
   }
+}
+
+/** Added by index.ts, as zeromq.js adds them. */
+export interface Observer {
+  on(type: string, listener: (event: SocketEvent) => void): EventEmitter
+  off(type: string, listener: (event: SocketEvent) => void): EventEmitter
+  [Symbol.asyncIterator](): AsyncIterator<SocketEvent>
 }
 
 setObserverFactory(socket => new Observer(socket))

@@ -86,7 +86,7 @@ export class Engine implements PipeTransport, FrameHandler {
     private readonly handler: EngineHandler,
   ) {
     this.decoder = new FrameDecoder(this, options.maxMessageSize)
-    this.trace = traceFor(options.address)
+    this.trace = traceFor(`${options.socketType} ${options.address}`)
     stream.on("data", this.onData)
     stream.on("drain", this.onDrain)
     stream.on("error", this.onStreamError)

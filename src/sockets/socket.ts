@@ -18,6 +18,7 @@ import {parseEndpoint, type Endpoint} from "../transport/endpoint.js"
 import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
 import type {ZmtpError} from "../wire/errors.js"
+import type {Observer} from "../observer.js"
 import {sendsIdentity, socketTypeName, type SocketTypeName} from "../wire/socket-type.js"
 import type {Pattern, PatternHost} from "./pattern.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
@@ -80,10 +81,10 @@ let observeSocket: (socket: Socket, sink: EventSink) => () => void
 let joinInproc: (bound: Socket, connecting: Socket, entry: ConnectEntry) => void
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
 let socketEndpointCount: (socket: Socket) => number
-let observerFactory: ((socket: Socket) => unknown) | null = null
+let observerFactory: ((socket: Socket) => Observer) | null = null
 
 /** The Observer module registers its constructor here (avoids an import cycle). */
-export function setObserverFactory(factory: (socket: Socket) => unknown): void {
+export function setObserverFactory(factory: (socket: Socket) => Observer): void {
   observerFactory = factory
 }
 
@@ -103,7 +104,7 @@ export class Socket {
   #wakeScheduled = false
   #keepAlive: NodeJS.Timeout | null = null
   readonly #sinks = new Set<EventSink>()
-  #events: unknown = null
+  #events: Observer | null = null
 
   static {
     observeSocket = (socket, sink) => {
@@ -157,7 +158,7 @@ export class Socket {
 
   // ---- state --------------------------------------------------------------------------------
 
-  get events(): unknown {
+  get events(): Observer {
     if (this.#events === null) this.#events = observerFactory!(this)
     return this.#events
   }
