@@ -58,7 +58,6 @@ export class Pipe {
   /** ZMQ_CONFLATE: each queue holds only the newest message, and never blocks. */
   conflate = false
   private readPaused = false
-  private writeBlocked = false
 
   constructor(
     readonly owner: PipeOwner,
@@ -83,10 +82,7 @@ export class Pipe {
       this.transport?.kick()
       return true
     }
-    if (!this.writable) {
-      this.writeBlocked = true
-      return false
-    }
+    if (!this.writable) return false
     this.out.push(msg)
     if (this.out.length === 1) this.transport?.kick()
     return true
@@ -117,8 +113,8 @@ export class Pipe {
   /** Takes the next outbound message for the wire. */
   pull(): Msg | undefined {
     const msg = this.out.shift()
-    if (msg && this.writeBlocked && this.writable) {
-      this.writeBlocked = false
+    // Full → not full: a blocked sender may go on (whether or not it tried a write first).
+    if (msg && this.sendHwm > 0 && this.out.length === this.sendHwm - 1 && !this.terminated) {
       this.owner.pipeWritable(this)
     }
     return msg
