@@ -79,6 +79,30 @@ interface BindEntry {
 
 let observeSocket: (socket: Socket, sink: EventSink) => () => void
 let joinInproc: (bound: Socket, connecting: Socket, entry: ConnectEntry) => void
+let lingerAtExit: (socket: Socket) => boolean
+const liveSockets = new Set<Socket>()
+let watchingExit = false
+
+/** Registers (once) the beforeExit hook that honours linger when a program simply ends. */
+function watchProcessExit(): void {
+  if (watchingExit) return
+  watchingExit = true
+  let warned = false
+  process.on("beforeExit", () => {
+    let waiting = false
+    const blocky = [...liveSockets].some(s => s.context.blockyDefault)
+    for (const socket of [...liveSockets]) waiting = lingerAtExit(socket) || waiting
+    if (waiting && !warned) {
+      warned = true
+      process.stderr.write(
+        `(node:${process.pid}) WARNING: Waiting for queued ZeroMQ messages to be delivered.` +
+          (blocky ? " Set 'context.blocky = false' to change this behaviour." : "") +
+          "\n",
+      )
+    }
+  })
+}
+
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
 let socketEndpointCount: (socket: Socket) => number
 let observerFactory: ((socket: Socket) => Observer) | null = null
@@ -115,6 +139,7 @@ export class Socket {
       return () => socket.#sinks.delete(sink)
     }
     joinInproc = (bound, connecting, entry) => bound.#joinInproc(connecting, entry)
+    lingerAtExit = socket => socket.#lingerAtExit()
     socketEndpointCount = socket => socket.#binds.length + socket.#connects.length
   }
 
@@ -129,12 +154,16 @@ export class Socket {
     if (ctx.sockets.size >= ctx.maxSocketCount) throw errnoError("EMFILE")
     this.#type = type
     this.#context = ctx
-    this.#options = new SocketOptions(type, {
-      subscribe: topic => this.#pattern.subscribe(topic),
-      unsubscribe: topic => this.#pattern.unsubscribe(topic),
-    })
-    if (!ctx.blockyDefault && this.#options.linger === -1) this.#options.linger = 0
-    if (ctx.ipv6Default) this.#options.ipv6 = true
+    this.#options = new SocketOptions(
+      type,
+      {
+        subscribe: topic => this.#pattern.subscribe(topic),
+        unsubscribe: topic => this.#pattern.unsubscribe(topic),
+        // ZMQ_EVENTS: ZMQ_POLLIN | ZMQ_POLLOUT
+        events: () => (this.readable ? 1 : 0) | (this.writable ? 2 : 0),
+      },
+      {blocky: ctx.blockyDefault, ipv6: ctx.ipv6Default},
+    )
     const host: PatternHost = {options: this.#options, wake: () => this.#wake()}
     this.#pattern = createPattern(type, host)
     this.#owner = {
@@ -152,6 +181,8 @@ export class Socket {
       },
     }
     ctx.sockets.add(this)
+    liveSockets.add(this)
+    watchProcessExit()
     Object.preventExtensions(this)
     if (options) assignOptions(this, options)
   }
@@ -309,8 +340,7 @@ export class Socket {
     this.#checkUsable()
     const endpoint = parseEndpoint(address, false, this.#options.ipv6)
     const opts = this.#options
-    const entry: ConnectEntry = {address, endpoint, connecter: null, inproc: null, pipe: null, routingId: opts.connectRoutingId, engines: new Set()}
-    opts.connectRoutingId = null
+    const entry: ConnectEntry = {address, endpoint, connecter: null, inproc: null, pipe: null, routingId: opts.takeConnectRoutingId(), engines: new Set()}
     // libzmq (immediate=0) creates the pipe now, so sends queue before any connection exists.
     if (!opts.immediate) entry.pipe = this.#newPipe(address, entry.routingId, false)
     this.#connects.push(entry)
@@ -447,6 +477,7 @@ export class Socket {
     if (this.#closed) return
     this.#closed = true
     this.#context.sockets.delete(this)
+    liveSockets.delete(this)
     for (const op of [this.#sendOp, this.#recvOp]) {
       if (!op) continue
       if (op.timer) clearTimeout(op.timer)
@@ -460,6 +491,22 @@ export class Socket {
     for (const pipe of [...this.#pipes]) this.#lingerOrTerminate(pipe)
     for (const sink of this.#sinks) sink.end()
     this.#sinks.clear()
+  }
+
+  /**
+   * At process exit (the event loop is otherwise empty), a socket with messages still queued on a
+   * live connection is closed with its linger, which keeps the process alive until they are
+   * written or linger ms pass: libzmq's context termination does the same. Returns whether it waits.
+   */
+  #lingerAtExit(): boolean {
+    if (this.#closed || this.#options.linger === 0) return false
+    for (const pipe of this.#pipes) {
+      if (pipe.out.length > 0 && pipe.transport instanceof Engine) {
+        this.close()
+        return true
+      }
+    }
+    return false
   }
 
   /** ZMQ_LINGER: a pipe with unsent messages on a live connection gets `linger` ms to drain. */
@@ -545,7 +592,8 @@ export class Socket {
   }
 
   #accepted(stream: net.Socket, entry: BindEntry, listener: StreamListener): void {
-    if (this.#closed) {
+    // ZMQ_TCP_ACCEPT_FILTER: a peer outside the allowed networks is closed at once.
+    if (this.#closed || (stream.remoteAddress && !this.#options.acceptsPeer(stream.remoteAddress))) {
       stream.destroy()
       return
     }
