@@ -17,7 +17,7 @@
 import type {Duplex} from "node:stream"
 import {encodeCommand, encodePing, encodePong, parseCommand, parsePing} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
-import {FLAG_COMMAND, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
+import {FLAG_COMMAND, FLAG_LONG, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
 import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting, type Greeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
@@ -307,15 +307,18 @@ export class Engine implements PipeTransport, FrameHandler {
     while (queued < WRITE_HIGH_WATER) {
       const msg = pipe.pull()
       if (!msg) break
-      if (this.trace) this.trace.message("out", msg)
       if (msg.subscribe !== undefined) {
         flushBatch()
         const topic = msg[0] ?? Buffer.alloc(0)
         const frame = this.subscriptionFrame(msg.subscribe, topic)
+        // Trace what really goes out: a SUBSCRIBE/CANCEL command to a 3.1 peer, a 01/00 message to
+        // a 3.0 one (tracing the bare topic as a message misreported both).
+        if (this.trace) this.traceFrame(frame)
         emit(frame)
         queued += frame.length
         continue
       }
+      if (this.trace) this.trace.message("out", msg)
       const last = msg.length - 1
       for (let i = 0; i <= last; i++) {
         const body = msg[i]!
@@ -356,6 +359,13 @@ export class Engine implements PipeTransport, FrameHandler {
     if (!this.waitingDrain) return
     this.waitingDrain = false
     this.kick()
+  }
+
+  /** Traces one complete single frame we encoded ourselves (a command or a one-frame message). */
+  private traceFrame(frame: Buffer): void {
+    const body = frame.subarray(frame[0]! & FLAG_LONG ? 9 : 2)
+    if (frame[0]! & FLAG_COMMAND) this.trace!.command("out", parseCommand(body).name, body)
+    else this.trace!.message("out", [body])
   }
 
   /** 37/ZMTP: SUBSCRIBE/CANCEL commands for a 3.1 peer, 01/00-prefixed messages for a 3.0 peer. */

@@ -13,7 +13,7 @@ import {z85Encode} from "../../src/wire/z85.js"
 const KINDS: OptionKind[] = ["Bool", "Int32", "Uint32", "Int64", "Uint64", "String"]
 const TYPE_NAMES = ["Pair", "Publisher", "Subscriber", "Request", "Reply", "Dealer", "Router", "Pull", "Push", "XPublisher", "XSubscriber", "Stream"]
 const TYPES = TYPE_NAMES.map((_, i) => i)
-/** The draft types zeromq.js builds (SERVER … CHANNEL); only their defaults are compared. */
+/** The draft socket types this zeromq.js build also creates (SERVER … CHANNEL). */
 const DRAFT_TYPES = [12, 13, 14, 15, 16, 17, 18, 19, 20]
 /** Every id up to past the last libzmq 4.3.5 option (ZMQ_TOPICS_COUNT = 116). */
 const ALL_IDS = Array.from({length: 121}, (_, i) => i)

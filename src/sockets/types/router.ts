@@ -3,8 +3,8 @@
  * routes each sent message by its first frame. Routing ids come from ZMQ_CONNECT_ROUTING_ID, else
  * the peer's Identity property, else a generated 5-byte id: 00 followed by a uint32 counter that
  * starts at a random value (libzmq router.cpp). A peer whose id is taken is ignored, unless
- * ZMQ_ROUTER_HANDOVER hands the id to the newcomer. Unroutable or full: dropped, unless
- * ZMQ_ROUTER_MANDATORY (EHOSTUNREACH / block).
+ * ZMQ_ROUTER_HANDOVER hands the id to the newcomer (the old peer is then ignored, its connection
+ * left up). Unroutable or full: dropped, unless ZMQ_ROUTER_MANDATORY (EHOSTUNREACH / block).
  */
 import {randomBytes} from "node:crypto"
 import {errnoError} from "../../errors.js"
@@ -27,7 +27,13 @@ export class RouterPattern extends Pattern {
       if (this.options.handover) {
         const old = this.byId.get(id.toString("latin1"))!
         this.byId.delete(id.toString("latin1"))
-        old.terminate()
+        // libzmq (router.cpp identify_peer) terminates the old pipe but leaves its connection up,
+        // silent: the old peer sees no disconnect. Closing it (as we did) makes a reconnecting
+        // peer take the id straight back, and two peers with one id hand it over forever. The old
+        // peer is now ignored like a duplicate newcomer; what it had queued for us is dropped.
+        old.routingId = null
+        while (old.read());
+        this.fq.detach(old)
       } else {
         // libzmq ignores the newcomer: its connection stays up but nothing is routed to or from it.
         pipe.routingId = null

@@ -99,6 +99,12 @@ export class XSubPattern extends Pattern {
       // libzmq XSUB forwards every subscribe, but a cancel only when the count reaches zero.
       if (first[0] === 1) this.add(topic)
       else if (!this.remove(topic)) return true
+      // Only to connected pipes: connected() replays every counted subscription when a pipe's
+      // handshake completes, so also queueing it on a pipe still connecting sent it twice. libzmq's
+      // XSUB sends it once (its replay is only for a reconnect, xhiccuped), and a verbose XPUB
+      // would hand the duplicate up.
+      for (const p of this.pipes) if (p.transport && p.writable) p.write(msg)
+      return true
     }
     for (const p of this.pipes) if (p.writable) p.write(msg)
     return true

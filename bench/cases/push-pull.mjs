@@ -1,0 +1,204 @@
+/**
+ * PUSH→PULL throughput, shaped like libzmq's local_thr/remote_thr: the receiver binds, the sender
+ * connects and sends `count` messages of `size` bytes with `await push.send(msg)` in a loop; the
+ * receiver's clock starts at the first message and stops at the last (`await pull.receive()`).
+ * tcp and ipc run sender and receiver in two processes; inproc runs both in one process.
+ */
+import {bindAddress, payload} from "../lib/common.mjs"
+import {FrameParser, listen, connect, writeFrames} from "../lib/floor.mjs"
+import {withRoles} from "../lib/proc.mjs"
+
+const FILE = "push-pull.mjs"
+const KiB = 1024
+const MiB = 1024 * 1024
+
+/** Starting message counts per contender (run.mjs resizes them so a run takes ~1.5 s). */
+const SIZES = [
+  {tag: "16", size: 16, counts: {zmtp: 1_000_000, zeromq: 300_000, floor: 10_000_000}},
+  {tag: "1k", size: KiB, counts: {zmtp: 300_000, zeromq: 200_000, floor: 1_000_000}},
+  {tag: "64k", size: 64 * KiB, counts: {zmtp: 10_000, zeromq: 10_000, floor: 20_000}},
+  {tag: "1m", size: MiB, counts: {zmtp: 1_000, zeromq: 1_000, floor: 1_500}},
+]
+
+export const cases = []
+for (const transport of ["tcp", "ipc"]) {
+  for (const s of SIZES) {
+    cases.push({
+      id: `push-pull-${transport}-${s.tag}`,
+      title: `PUSH→PULL ${transport} ${s.size >= MiB ? s.size / MiB + " MiB" : s.size >= KiB ? s.size / KiB + " KiB" : s.size + " B"}`,
+      metric: s.size >= 64 * KiB ? "mbPerSec" : "msgsPerSec",
+      counts: s.counts,
+      run: (contender, count) => runThr(transport, s.size, contender, count),
+    })
+  }
+}
+cases.push({
+  id: "push-pull-inproc-16",
+  title: "PUSH→PULL inproc 16 B",
+  metric: "msgsPerSec",
+  counts: {zmtp: 2_000_000, zeromq: 300_000, floor: 10_000_000},
+  run: async (contender, count) =>
+    withRoles(async start => {
+      const r = start(FILE, "inproc", contender, {count, size: 16})
+      const {result} = await r.wait("done")
+      return thrResult(result, 16)
+    }),
+})
+
+async function runThr(transport, size, contender, count) {
+  const floor = contender === "floor"
+  return withRoles(async start => {
+    const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size})
+    const {endpoint} = await rx.wait("ready")
+    const tx = start(FILE, floor ? "floorSender" : "sender", contender, {endpoint, count, size})
+    const {result: r} = await rx.wait("done")
+    tx.send("stop")
+    const {result: s} = await tx.wait("done")
+    return {...thrResult(r, size), peakRssMB: Math.max(r.peakRssMB, s.peakRssMB)}
+  })
+}
+
+function thrResult(r, size) {
+  const msgsPerSec = (r.count - 1) / r.elapsed
+  return {msgsPerSec, mbPerSec: (msgsPerSec * size) / MiB, elapsed: r.elapsed, peakRssMB: r.peakRssMB}
+}
+
+// ---- roles (run inside bench/worker.mjs) --------------------------------------------------------
+
+export const roles = {
+  async receiver(zmq, {address, count, size}, io) {
+    const pull = new zmq.Pull()
+    await pull.bind(address)
+    io.send("ready", {endpoint: pull.lastEndpoint})
+    const [first] = await pull.receive()
+    const t0 = performance.now()
+    let bytes = first.length
+    for (let i = 1; i < count; i++) {
+      const [msg] = await pull.receive()
+      bytes += msg.length
+    }
+    const elapsed = (performance.now() - t0) / 1000
+    if (bytes !== count * size) throw new Error(`received ${bytes} bytes, expected ${count * size}`)
+    pull.close()
+    return {elapsed, count}
+  },
+
+  async sender(zmq, {endpoint, count, size}, io) {
+    const push = new zmq.Push()
+    push.connect(endpoint)
+    const msg = payload(size)
+    for (let i = 0; i < count; i++) await push.send(msg)
+    await io.wait("stop")
+    push.close()
+  },
+
+  async floorReceiver(_, {address, count, size}, io) {
+    let got = 0
+    let bytes = 0
+    let t0 = 0
+    let server
+    const done = new Promise(resolve => {
+      const ready = listen(address, sock => {
+        const parser = new FrameParser((flags, body) => {
+          if (got++ === 0) t0 = performance.now()
+          bytes += body.length
+          if (got === count) resolve(performance.now())
+        })
+        sock.on("data", chunk => parser.push(chunk))
+      })
+      ready.then(([s, endpoint]) => {
+        server = s
+        io.send("ready", {endpoint})
+      })
+    })
+    const t1 = await done
+    if (bytes !== count * size) throw new Error(`received ${bytes} bytes, expected ${count * size}`)
+    server.close()
+    return {elapsed: (t1 - t0) / 1000, count}
+  },
+
+  async floorSender(_, {endpoint, count, size}, io) {
+    const sock = await connect(endpoint)
+    await writeFrames(sock, payload(size), count)
+    await io.wait("stop")
+    sock.destroy()
+  },
+
+  /** Both ends in this process: zmtp or zeromq.js over inproc, or (floor) a bare async queue. */
+  async inproc(zmq, {count, size}) {
+    let push, pull
+    if (zmq) {
+      pull = new zmq.Pull()
+      await pull.bind(bindAddress("inproc", "thr"))
+      push = new zmq.Push()
+      push.connect(pull.lastEndpoint)
+    } else {
+      push = pull = new AsyncChannel(1000)
+    }
+    const msg = payload(size)
+    const receiving = (async () => {
+      await pull.receive()
+      const t0 = performance.now()
+      for (let i = 1; i < count; i++) await pull.receive()
+      return (performance.now() - t0) / 1000
+    })()
+    for (let i = 0; i < count; i++) await push.send(msg)
+    const elapsed = await receiving
+    push.close?.()
+    pull.close?.()
+    return {elapsed, count}
+  },
+}
+
+/**
+ * The inproc floor: the least a promise-based queue with a high-water mark can do. send() resolves
+ * at once below the HWM and waits above it; receive() resolves at once when a message is queued.
+ */
+class AsyncChannel {
+  constructor(hwm) {
+    this.hwm = hwm
+    this.queue = []
+    this.head = 0
+    this.reader = null
+    this.writer = null
+  }
+
+  get length() {
+    return this.queue.length - this.head
+  }
+
+  send(msg) {
+    const frames = [msg]
+    if (this.reader) {
+      const r = this.reader
+      this.reader = null
+      r(frames)
+      return Promise.resolve()
+    }
+    if (this.length < this.hwm) {
+      this.queue.push(frames)
+      return Promise.resolve()
+    }
+    return new Promise(resolve => {
+      this.writer = () => {
+        this.queue.push(frames)
+        resolve()
+      }
+    })
+  }
+
+  receive() {
+    if (this.length === 0) return new Promise(resolve => (this.reader = resolve))
+    const msg = this.queue[this.head++]
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    }
+    if (this.writer) {
+      const w = this.writer
+      this.writer = null
+      w()
+    }
+    return Promise.resolve(msg)
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Starts one role of a case in a child process (bench/worker.mjs) and talks to it over the IPC
+ * channel with small {type, ...} messages: the child says "ready" (with its endpoint), the case
+ * may send it "go"/"stop", and the child ends with "done" (its result) or "error".
+ */
+import {fork} from "node:child_process"
+import path from "node:path"
+import {BENCH_DIR} from "./common.mjs"
+
+const WORKER = path.join(BENCH_DIR, "worker.mjs")
+
+/** Options set by run.mjs from the command line (e.g. --cpu-prof). */
+export const procOptions = {cpuProf: null, timeoutMs: 120_000}
+
+export class Role {
+  constructor(caseFile, role, lib, params) {
+    const execArgv = ["--expose-gc"]
+    const prof = procOptions.cpuProf
+    if (prof && (prof.lib === "any" || prof.lib === lib) && (prof.role === "any" || prof.role === role)) {
+      execArgv.push("--cpu-prof", `--cpu-prof-dir=${prof.dir}`, `--cpu-prof-name=${caseFile.replace(/\W/g, "")}-${role}-${lib}-${Date.now()}.cpuprofile`)
+    }
+    this.name = `${role}/${lib}`
+    this.child = fork(WORKER, [], {execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
+    this.inbox = []
+    this.waiters = []
+    this.exited = false
+    this.child.on("message", msg => this.#deliver(msg))
+    this.child.on("exit", (code, signal) => {
+      this.exited = true
+      const err = new Error(`${this.name} exited (${signal ?? code}) before answering`)
+      for (const w of this.waiters.splice(0)) w.reject(err)
+    })
+    this.child.send({type: "start", caseFile, role, lib, params})
+  }
+
+  #deliver(msg) {
+    if (msg.type === "error") {
+      const err = new Error(`${this.name} failed: ${msg.message}`)
+      for (const w of this.waiters.splice(0)) w.reject(err)
+      this.failed = err
+      return
+    }
+    const i = this.waiters.findIndex(w => w.type === msg.type)
+    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(msg)
+    else this.inbox.push(msg)
+  }
+
+  /** The next message of this type from the child. */
+  wait(type, timeoutMs = procOptions.timeoutMs) {
+    if (this.failed) return Promise.reject(this.failed)
+    const i = this.inbox.findIndex(m => m.type === type)
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0])
+    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`))
+    return new Promise((resolve, reject) => {
+      const w = {type, resolve, reject}
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1)
+        reject(new Error(`${this.name}: no "${type}" within ${timeoutMs} ms`))
+      }, timeoutMs)
+      w.resolve = m => (clearTimeout(timer), resolve(m))
+      w.reject = e => (clearTimeout(timer), reject(e))
+      this.waiters.push(w)
+    })
+  }
+
+  send(type, data = {}) {
+    if (!this.exited) this.child.send({type, ...data})
+  }
+
+  /** Waits for the child to exit by itself; kills it after `ms`. */
+  async end(ms = 5000) {
+    if (this.exited) return
+    await new Promise(resolve => {
+      const timer = setTimeout(() => {
+        this.child.kill("SIGKILL")
+      }, ms)
+      this.child.once("exit", () => (clearTimeout(timer), resolve()))
+    })
+  }
+
+  kill() {
+    if (!this.exited) this.child.kill("SIGKILL")
+  }
+}
+
+/** Runs `fn(roles)` and makes sure every role started through `start` is gone afterwards. */
+export async function withRoles(fn) {
+  const roles = []
+  const start = (...args) => {
+    const r = new Role(...args)
+    roles.push(r)
+    return r
+  }
+  try {
+    return await fn(start)
+  } finally {
+    await Promise.all(roles.map(r => r.end(3000)))
+  }
+}
