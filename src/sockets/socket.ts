@@ -80,6 +80,7 @@ interface BindEntry {
 let observeSocket: (socket: Socket, sink: EventSink) => () => void
 let joinInproc: (bound: Socket, connecting: Socket, entry: ConnectEntry) => void
 let lingerAtExit: (socket: Socket) => boolean
+let receiveNow: (socket: Socket) => Buffer[] | undefined
 const liveSockets = new Set<Socket>()
 let watchingExit = false
 
@@ -140,6 +141,7 @@ export class Socket {
     }
     joinInproc = (bound, connecting, entry) => bound.#joinInproc(connecting, entry)
     lingerAtExit = socket => socket.#lingerAtExit()
+    receiveNow = socket => socket.#receiveNow()
     socketEndpointCount = socket => socket.#binds.length + socket.#connects.length
   }
 
@@ -388,6 +390,12 @@ export class Socket {
       this.#sendOp = op
       this.#updateKeepAlive()
     })
+  }
+
+  /** A receive that completes now, or undefined (the async iterator's fast path). */
+  #receiveNow(): Buffer[] | undefined {
+    if (this.#closed || this.#binding || this.#recvOp || SEND_ONLY.has(this.#type)) return undefined
+    return this.#pattern.recv()
   }
 
   receive(): Promise<Buffer[]> {
@@ -729,7 +737,7 @@ class SocketBinder implements InprocBinder {
   }
 }
 
-export {observeSocket, socketEndpointCount}
+export {observeSocket, socketEndpointCount, receiveNow}
 
 /** The option properties zeromq.js defines on every socket (index.ts installs the accessors). */
 export interface Socket {
