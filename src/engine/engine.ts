@@ -15,12 +15,12 @@
  * Every protocol violation ends this connection only, with a ZmtpError given to the handler.
  */
 import type {Duplex} from "node:stream"
-import {encodeCommand, encodePing, encodePong, parseCommand, parsePing} from "../wire/command.js"
+import {encodeCommand, encodePing, encodePong, parseCommand, parsePing, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
-import {FLAG_COMMAND, FLAG_LONG, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
+import {encodeFrame, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
 import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting, type Greeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
-import type {Mechanism} from "../mechanism/mechanism.js"
+import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import type {Msg, PeerInfo, Pipe, PipeTransport} from "./pipe.js"
 import {traceFor, type WireTrace} from "./trace.js"
 
@@ -56,6 +56,11 @@ const WRITE_HIGH_WATER = 256 * 1024
 /** libzmq computes `ttl * 100` in a uint16: 655 ds is the largest TTL it survives. */
 export const MAX_PING_TTL_DS = 655
 
+interface HeldFrame {
+  command?: Buffer
+  message?: Buffer[]
+}
+
 const enum Phase {
   Greeting,
   Handshake,
@@ -79,6 +84,10 @@ export class Engine implements PipeTransport, FrameHandler {
   /** Incremented on every chunk received: heartbeat timers compare it instead of being re-armed. */
   private activity = 0
   private readonly trace: WireTrace | null
+  /** Frames that arrived while an async mechanism step (ZAP) was pending, in order. */
+  private held: HeldFrame[] | null = null
+  /** CURVE: frames of the message being assembled from MESSAGE boxes. */
+  private innerParts: Buffer[] = []
 
   constructor(
     readonly stream: Duplex,
@@ -205,14 +214,80 @@ export class Engine implements PipeTransport, FrameHandler {
 
   onCommand(body: Buffer): void {
     if (this.phase === Phase.Closed) return
+    if (this.held) {
+      this.held.push({command: body})
+      return
+    }
+    if (this.phase === Phase.Traffic && this.options.mechanism.decode) {
+      this.decodeFrame(body)
+      return
+    }
     const command = parseCommand(body)
     this.trace?.command("in", command.name, body)
     if (this.phase === Phase.Handshake) {
-      const mechanism = this.options.mechanism
-      for (const frame of mechanism.onCommand(command)) this.writeRaw(frame)
-      if (mechanism.complete) this.handshakeDone()
+      const out = this.options.mechanism.onCommand(command)
+      if (out instanceof Promise) {
+        // The mechanism waits (a ZAP authenticator): hold every later frame until it answers.
+        this.held = []
+        this.stream.pause()
+        out.then(
+          frames => this.resumeHandshake(frames),
+          e => this.fail(toZmtpError(e)),
+        )
+        return
+      }
+      this.afterMechanism(out)
       return
     }
+    this.trafficCommand(command)
+  }
+
+  private afterMechanism(frames: Buffer[]): void {
+    for (const frame of frames) this.writeRaw(frame)
+    if (this.options.mechanism.complete) this.handshakeDone()
+  }
+
+  /** The mechanism's async step finished: send its answer, then replay what arrived meanwhile. */
+  private resumeHandshake(frames: Buffer[]): void {
+    if (this.phase === Phase.Closed) return
+    try {
+      const held = this.held ?? []
+      this.held = null
+      this.afterMechanism(frames)
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!
+        if (h.command) this.onCommand(h.command)
+        else this.onMessage(h.message!)
+        if (this.held) {
+          // Waiting again: keep the rest, in order.
+          ;(this.held as HeldFrame[]).push(...held.slice(i + 1))
+          return
+        }
+      }
+      if (!this.closed) this.stream.resume()
+    } catch (e) {
+      this.fail(toZmtpError(e))
+    }
+  }
+
+  /** CURVE traffic: every frame is a MESSAGE box holding one frame of a message, or a command. */
+  private decodeFrame(body: Buffer): void {
+    const {flags, data} = this.options.mechanism.decode!(body)
+    if (flags & INNER_COMMAND) {
+      const command = parseCommand(data)
+      this.trace?.command("in", command.name, data)
+      this.trafficCommand(command)
+      return
+    }
+    this.innerParts.push(data)
+    if (flags & INNER_MORE) return
+    const parts = this.innerParts
+    this.innerParts = []
+    this.trace?.message("in", parts)
+    this.deliver(parts)
+  }
+
+  private trafficCommand(command: Command): void {
     switch (command.name) {
       case "PING": {
         const ping = parsePing(command.data)
@@ -238,6 +313,14 @@ export class Engine implements PipeTransport, FrameHandler {
 
   onMessage(frames: Buffer[]): void {
     if (this.phase === Phase.Closed) return
+    if (this.held) {
+      this.held.push({message: frames})
+      return
+    }
+    if (this.phase === Phase.Traffic && this.options.mechanism.decode) {
+      for (const f of frames) this.decodeFrame(f)
+      return
+    }
     if (this.phase === Phase.Handshake) {
       throw new ZmtpError("ERR_ZMTP_UNEXPECTED_COMMAND", "Message frame received before the handshake completed")
     }
@@ -274,11 +357,15 @@ export class Engine implements PipeTransport, FrameHandler {
 
   // ---- writing ------------------------------------------------------------------------------
 
+  /** Writes a whole frame (header included); after a CURVE handshake it goes inside a MESSAGE box. */
   private writeRaw(bytes: Buffer): void {
     if (this.phase === Phase.Closed) return
-    if (this.trace && bytes[0]! & FLAG_COMMAND) {
-      const off = frameHeaderSize(bytes.length) === 9 && bytes[0]! & 0x02 ? 9 : 2
-      this.trace.command("out", parseCommand(bytes.subarray(off)).name, bytes.subarray(off))
+    if (this.trace) this.traceFrame(bytes)
+    const mechanism = this.options.mechanism
+    if (this.phase === Phase.Traffic && mechanism.encode) {
+      const isCommand = (bytes[0]! & FLAG_COMMAND) !== 0
+      this.stream.write(encodeFrame(mechanism.encode(isCommand ? INNER_COMMAND : 0, bytes.subarray(bytes[0]! & FLAG_LONG ? 9 : 2))))
+      return
     }
     this.stream.write(bytes)
   }
@@ -314,12 +401,25 @@ export class Engine implements PipeTransport, FrameHandler {
         // Trace what really goes out: a SUBSCRIBE/CANCEL command to a 3.1 peer, a 01/00 message to
         // a 3.0 one (tracing the bare topic as a message misreported both).
         if (this.trace) this.traceFrame(frame)
-        emit(frame)
-        queued += frame.length
+        const mechanism = this.options.mechanism
+        const out = mechanism.encode ? encodeFrame(mechanism.encode(frame[0]! & FLAG_COMMAND ? INNER_COMMAND : 0, frame.subarray(frame[0]! & FLAG_LONG ? 9 : 2))) : frame
+        emit(out)
+        queued += out.length
         continue
       }
       if (this.trace) this.trace.message("out", msg)
       const last = msg.length - 1
+      const encode = this.options.mechanism.encode
+      if (encode) {
+        // CURVE: each frame becomes its own MESSAGE box; MORE travels inside the box.
+        flushBatch()
+        for (let i = 0; i <= last; i++) {
+          const frame = encodeFrame(encode.call(this.options.mechanism, i < last ? INNER_MORE : 0, msg[i]!))
+          queued += frame.length
+          emit(frame)
+        }
+        continue
+      }
       for (let i = 0; i <= last; i++) {
         const body = msg[i]!
         const flags = i < last ? FLAG_MORE : 0

@@ -12,13 +12,31 @@ export interface Mechanism {
   readonly asServer: boolean
   /** Command frames (headers included) to send as soon as the greeting exchange is done. */
   start(): Buffer[]
-  /** Feeds one handshake command; returns frames to send. Throws ZmtpError on a violation. */
-  onCommand(command: Command): Buffer[]
+  /**
+   * Feeds one handshake command; returns frames to send. Throws (or rejects with) ZmtpError on a
+   * violation. A promise means the mechanism is waiting for something (a ZAP authenticator): the
+   * engine holds every later frame until it settles.
+   */
+  onCommand(command: Command): Buffer[] | Promise<Buffer[]>
   /** True once both sides' final handshake command has been seen. */
   readonly complete: boolean
   /** The peer's metadata (keys lower-cased), available once complete. */
   readonly peerMetadata: Metadata
+  /**
+   * Mechanisms that protect traffic (CURVE) wrap each frame after the handshake: `encode` gets a
+   * frame's flags (MORE 0x01, COMMAND 0x02 — CURVE's inner flag bits) and data and returns the
+   * body of the outer frame, sent with flags 00; `decode` reverses it and throws ZmtpError on a
+   * forged, replayed or malformed frame.
+   */
+  encode?(flags: number, data: Buffer): Buffer
+  decode?(body: Buffer): {flags: number; data: Buffer}
+  /** Set when the handshake failed because an authenticator refused (ZAP status 300/400/500). */
+  readonly authStatus?: number
 }
+
+/** CURVE's inner flag bits (libzmq curve_mechanism_base: more | command). */
+export const INNER_MORE = 0x01
+export const INNER_COMMAND = 0x02
 
 /** What every mechanism puts in its READY (or INITIATE) metadata. */
 export type Properties = [string, Uint8Array][]
