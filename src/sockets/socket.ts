@@ -304,11 +304,6 @@ export class Socket {
     }
   }
 
-  /**
-   * Node cannot listen synchronously; for tcp with an IP host the kernel bind happens inside
-   * listen(), so this returns once that is known. Errors surface from the promise-less form as a
-   * thrown error only for invalid addresses; a busy port is reported by the 'bind:error' event.
-   */
   bindSync(address: string): void {
     this.#checkUsable()
     const endpoint = parseEndpoint(address, true, this.#options.ipv6)
@@ -316,7 +311,13 @@ export class Socket {
       this.#bindInproc(endpoint)
       return
     }
-    void this.bind(address).catch(() => {})
+    const entry: BindEntry = {address: "", listener: null, inproc: null, engines: new Set()}
+    const listener = new StreamListener(endpoint, this.#options, (stream, l) => this.#accepted(stream, entry, l), e => this.#emit(e))
+    entry.listener = listener
+    listener.listenSync()
+    entry.address = listener.address
+    this.#binds.push(entry)
+    this.#options.lastEndpoint = listener.address
   }
 
   unbind(address: string): Promise<void> {

@@ -5,6 +5,7 @@
 import net from "node:net"
 import {networkInterfaces} from "node:os"
 import {unlinkSync} from "node:fs"
+import {getSystemErrorName} from "node:util"
 import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, type Endpoint} from "./endpoint.js"
 
@@ -39,6 +40,26 @@ function bindHost(endpoint: Extract<Endpoint, {protocol: "tcp"}>, ipv6: boolean)
   return addr.address
 }
 
+/**
+ * Binds and listens on a TCP handle synchronously, as libzmq's bind does, so bindSync() and
+ * lastEndpoint work at once and errors carry their real errno. Node's public listen() resolves
+ * even an IP literal through dns.lookup first, which makes it asynchronous; its cluster module's
+ * handle factory does not. Returns the handle, an errno name, or null where that factory is
+ * missing (then the public, asynchronous path is used).
+ */
+function bindTcpHandle(host: string, port: number, backlog: number): object | string | null {
+  const create = (net as unknown as {_createServerHandle?: (h: string, p: number, t: number) => number | {listen(b: number): number; close(): void}})._createServerHandle
+  if (typeof create !== "function") return null
+  const handle = create(host, port, net.isIP(host) === 6 ? 6 : 4)
+  if (typeof handle === "number") return getSystemErrorName(handle)
+  const err = handle.listen(backlog)
+  if (err) {
+    handle.close()
+    return getSystemErrorName(err)
+  }
+  return handle
+}
+
 export class StreamListener {
   private server: net.Server | null = null
   /** The resolved endpoint (ZMQ_LAST_ENDPOINT form). */
@@ -52,54 +73,94 @@ export class StreamListener {
   ) {}
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const endpoint = this.endpoint
-      let host = ""
-      if (endpoint.protocol === "tcp") {
-        try {
-          host = bindHost(endpoint, this.opts.ipv6)
-        } catch (e) {
-          reject(e)
-          return
-        }
-      } else if (!endpoint.path.startsWith("\0")) {
-        // libzmq unlinks a stale socket file before binding an ipc path.
-        try {
-          unlinkSync(endpoint.path)
-        } catch {
-          // nothing there
-        }
+    return new Promise((resolve, reject) => this.begin(err => (err ? reject(err) : resolve())))
+  }
+
+  /**
+   * Binds before returning. Node binds a tcp socket with an IP host (and an ipc path) inside
+   * listen() and only reports the outcome on the next tick; a bound handle has an address at
+   * once. When it has none the bind failed, and the likeliest cause is a busy address.
+   */
+  listenSync(): void {
+    let failure: Error | null = null
+    const bound = this.begin(err => (failure = err))
+    if (failure) throw failure
+    if (!bound) {
+      this.pending?.close()
+      this.pending = null
+      throw errnoError("EADDRINUSE", undefined, this.endpoint.address)
+    }
+  }
+
+  private pending: net.Server | null = null
+
+  /** Starts listening; returns true when the bind completed synchronously. */
+  private begin(done: (err: Error | null) => void): boolean {
+    const endpoint = this.endpoint
+    let host = ""
+    if (endpoint.protocol === "tcp") {
+      try {
+        host = bindHost(endpoint, this.opts.ipv6)
+      } catch (e) {
+        done(e as Error)
+        return false
       }
-      const server = net.createServer({noDelay: true}, stream => {
-        tune(stream, endpoint, this.opts)
-        this.emit({type: "accept", address: this.address})
-        this.onAccepted(stream, this)
-      })
-      server.once("error", (e: NodeJS.ErrnoException) => {
-        const err = fromSystemError(e, endpoint.address)
-        this.emit({type: "bind:error", address: endpoint.address.replace(/^[a-z]+:\/\//, ""), error: err})
-        reject(err)
-      })
-      const onListening = () => {
-        server.removeAllListeners("error")
-        server.on("error", () => {})
-        server.unref()
-        this.server = server
-        if (endpoint.protocol === "tcp") {
-          const info = server.address() as net.AddressInfo
-          this.address = formatTcp(info.address, info.port)
-        } else {
-          this.address = formatIpc(endpoint.path)
-        }
-        this.emit({type: "bind", address: this.address})
-        resolve()
+    } else if (!endpoint.path.startsWith("\0")) {
+      // libzmq unlinks a stale socket file before binding an ipc path.
+      try {
+        unlinkSync(endpoint.path)
+      } catch {
+        // nothing there
       }
-      if (endpoint.protocol === "tcp") {
-        server.listen({host, port: endpoint.port, backlog: this.opts.backlog, ipv6Only: false}, onListening)
-      } else {
-        server.listen({path: endpoint.path, backlog: this.opts.backlog}, onListening)
-      }
+    }
+    const server = net.createServer({noDelay: true}, stream => {
+      tune(stream, endpoint, this.opts)
+      this.emit({type: "accept", address: this.address})
+      this.onAccepted(stream, this)
     })
+    this.pending = server
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      this.pending = null
+      server.removeAllListeners("error")
+      server.on("error", () => {})
+      server.unref()
+      this.server = server
+      if (endpoint.protocol === "tcp") {
+        const info = server.address() as net.AddressInfo
+        this.address = formatTcp(info.address, info.port)
+      } else {
+        this.address = formatIpc(endpoint.path)
+      }
+      this.emit({type: "bind", address: this.address})
+      done(null)
+    }
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      if (finished) return
+      finished = true
+      this.pending = null
+      const err = fromSystemError(e, endpoint.address)
+      this.emit({type: "bind:error", address: endpoint.address.replace(/^[a-z]+:\/\//, ""), error: err})
+      done(err)
+    })
+    if (endpoint.protocol === "tcp") {
+      const handle = bindTcpHandle(host, endpoint.port, this.opts.backlog)
+      if (typeof handle === "string") {
+        server.emit("error", Object.assign(new Error(handle), {code: handle}))
+        return false
+      }
+      if (handle) server.listen(handle, finish)
+      else server.listen({host, port: endpoint.port, backlog: this.opts.backlog, ipv6Only: false}, finish)
+    } else {
+      server.listen({path: endpoint.path, backlog: this.opts.backlog}, finish)
+    }
+    if (server.address() !== null) {
+      finish()
+      return true
+    }
+    return false
   }
 
   close(): void {
