@@ -26,7 +26,7 @@ export const capability: Partial<{ipc: boolean; pgm: boolean; tipc: boolean; nor
   pgm: false,
   tipc: false,
   norm: false,
-  curve: false,
+  curve: true,
   gssapi: false,
   draft: false,
 }

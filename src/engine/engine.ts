@@ -15,12 +15,13 @@
  * Every protocol violation ends this connection only, with a ZmtpError given to the handler.
  */
 import type {Duplex} from "node:stream"
-import {encodeCommand, encodePing, encodePong, parseCommand, parsePing, type Command} from "../wire/command.js"
+import {encodeCommand, encodePing, encodePong, parseCommand, parseHandshakeCommand, parsePing, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import {encodeFrame, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
 import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting, type Greeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
+import {isZapAuthError} from "../mechanism/zap.js"
 import type {Msg, PeerInfo, Pipe, PipeTransport} from "./pipe.js"
 import {traceFor, type WireTrace} from "./trace.js"
 
@@ -222,7 +223,7 @@ export class Engine implements PipeTransport, FrameHandler {
       this.decodeFrame(body)
       return
     }
-    const command = parseCommand(body)
+    const command = this.phase === Phase.Handshake ? parseHandshakeCommand(body) : parseCommand(body)
     this.trace?.command("in", command.name, body)
     if (this.phase === Phase.Handshake) {
       const out = this.options.mechanism.onCommand(command)
@@ -529,17 +530,30 @@ export class Engine implements PipeTransport, FrameHandler {
 
   private fail(error: ZmtpError): void {
     this.trace?.note(`error ${error.code}: ${error.message}`)
+    // A refusing server still tells the client why (ERROR "400"/"500") before it closes.
+    const reply = isZapAuthError(error) ? error.reply : []
+    if (reply.length > 0 && this.phase !== Phase.Closed) {
+      for (const frame of reply) this.writeRaw(frame)
+      this.shutdown(error, true)
+      return
+    }
     this.shutdown(error)
   }
 
-  private shutdown(error: ZmtpError | null): void {
+  private shutdown(error: ZmtpError | null, graceful = false): void {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
     for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.stream.off("data", this.onData)
-    this.stream.destroy()
+    if (graceful) {
+      // Let what we wrote last reach the peer, but never wait on it for long.
+      this.stream.end()
+      setTimeout(() => this.stream.destroy(), 1000).unref()
+    } else {
+      this.stream.destroy()
+    }
     const pipe = this.pipe
     this.pipe = null
     pipe?.detach(this)

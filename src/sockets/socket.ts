@@ -13,11 +13,14 @@ import {Engine} from "../engine/engine.js"
 import {Pipe, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
 import {RawEngine} from "../engine/raw.js"
 import {NullMechanism} from "../mechanism/null.js"
+import {PlainClient, PlainServer} from "../mechanism/plain.js"
+import {CurveClient, CurveServer} from "../mechanism/curve.js"
+import {encodeZapRequest, isZapAuthError, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
 import {parseEndpoint, type Endpoint} from "../transport/endpoint.js"
 import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
-import type {ZmtpError} from "../wire/errors.js"
+import {ZmtpError} from "../wire/errors.js"
 import type {Observer} from "../observer.js"
 import {sendsIdentity, socketTypeName, type SocketTypeName} from "../wire/socket-type.js"
 import type {Pattern, PatternHost} from "./pattern.js"
@@ -27,6 +30,10 @@ import {createPattern} from "./types/index.js"
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
 
 const RESOLVED = Promise.resolve()
+/** 27/ZAP: where the application's authentication handler is bound. */
+const ZAP_ENDPOINT = "zeromq.zap.01"
+/** zeromq.js AuthError messages by ZAP status. */
+const AUTH_MESSAGES: Record<number, string> = {300: "Temporary error", 400: "Authentication failure", 500: "Internal error"}
 /** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
 const SEND_ONLY = new Set([1, 8])
 
@@ -558,29 +565,69 @@ export class Socket {
     return pipe
   }
 
-  #mechanism(): Mechanism {
+  /** The security mechanism for one new connection, from the options (libzmq's choice rules). */
+  #mechanism(peerAddress: string): Mechanism {
+    const o = this.#options
     const type = socketTypeName(this.#type) as SocketTypeName
-    const props: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
-    if (sendsIdentity(type)) props.push(["Identity", this.#options.routingId ?? Buffer.alloc(0)])
-    return new NullMechanism(props)
+    const properties: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
+    if (sendsIdentity(type)) properties.push(["Identity", o.routingId ?? Buffer.alloc(0)])
+    for (const [name, value] of o.metadata) properties.push([name, value])
+    switch (o.mechanism) {
+      case "plain":
+        if (o.plainServer) return new PlainServer({properties, ...this.#zap(peerAddress)})
+        return new PlainClient({properties, username: o.plainUsername ?? "", password: o.plainPassword ?? ""})
+      case "curve":
+        if (!o.curveSecretKey) throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "CURVE needs curveSecretKey", {kind: "other"})
+        if (o.curveServer) return new CurveServer({properties, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined, ...this.#zap(peerAddress)})
+        if (!o.curveServerKey) throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "A CURVE client needs curveServerKey", {kind: "other"})
+        return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
+      default:
+        return new NullMechanism(properties)
+    }
+  }
+
+  /**
+   * ZAP for a server mechanism: the handler is whatever socket the application bound at
+   * inproc://zeromq.zap.01 in this context (27/ZAP, as libzmq and zeromq.js do it). With none
+   * bound, PLAIN refuses everyone and CURVE accepts everyone, as libzmq does.
+   */
+  #zap(peerAddress: string): ZapOptions {
+    const o = this.#options
+    const ctx = this.#context
+    return {
+      authenticate: ctx.inproc.isBound(ZAP_ENDPOINT) ? request => zapOverInproc(ctx, request) : undefined,
+      domain: o.zapDomain ?? "",
+      address: peerAddress,
+      routingId: o.routingId ?? undefined,
+    }
   }
 
   /**
    * Runs a connection: a ZMTP engine, or for STREAM sockets a raw one (no handshake, so it is
    * "connected" at once).
    */
-  #startEngine(stream: net.Socket, address: string, onHandshake: (e: Transport, peer: PeerInfo) => void, onClose: (e: Transport, err: ZmtpError | null, hs: boolean) => void): Transport {
+  #startEngine(stream: net.Socket, address: string, onHandshake: (e: Transport, peer: PeerInfo) => void, onClose: (e: Transport, err: ZmtpError | null, hs: boolean) => void): Transport | null {
     if (this.#type === 11) {
       const raw = new RawEngine(stream, e => onClose(e, null, false))
       onHandshake(raw, {socketType: "", identity: Buffer.alloc(0), minor: 0, metadata: new Map(), address})
       return raw
     }
     const o = this.#options
+    let mechanism: Mechanism
+    try {
+      mechanism = this.#mechanism(stream.remoteAddress ?? "")
+    } catch (e) {
+      // Missing keys and the like: this connection cannot start.
+      stream.destroy()
+      const err = e instanceof ZmtpError ? e : new ZmtpError("ERR_ZMTP_UNSPECIFIED", (e as Error).message, {kind: "other"})
+      this.#emitHandshakeError(address, err, true)
+      return null
+    }
     const engine = new Engine(
       stream,
       {
         socketType: socketTypeName(this.#type) as SocketTypeName,
-        mechanism: this.#mechanism(),
+        mechanism,
         maxMessageSize: o.maxMessageSize,
         handshakeInterval: o.handshakeInterval,
         heartbeatInterval: o.heartbeatInterval,
@@ -628,7 +675,7 @@ export class Socket {
         pipe?.terminate()
       },
     )
-    entry.engines.add(engine)
+    if (engine) entry.engines.add(engine)
   }
 
   #connected(stream: net.Socket, entry: ConnectEntry, connecter: StreamConnecter): void {
@@ -664,7 +711,9 @@ export class Socket {
         connecter.connectionLost(reconnect)
       },
     )
-    entry.engines.add(engine)
+    if (engine) entry.engines.add(engine)
+    // A connection that cannot even start (missing CURVE keys) is not retried.
+    else connecter.connectionLost(false)
   }
 
   #bindInproc(endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
@@ -714,14 +763,39 @@ export class Socket {
 
   #emitHandshakeError(address: string, err: ZmtpError | null, duringHandshake: boolean): void {
     if (!err || !duringHandshake || err.kind === "silent") return
+    if (isZapAuthError(err)) {
+      // zeromq.js AuthError: {status, message}
+      const error = Object.assign(new Error(AUTH_MESSAGES[err.status]), {status: err.status})
+      this.#emit({type: "handshake:error:auth", address, error})
+      return
+    }
     if (err.kind === "protocol") {
-      const error = Object.assign(new Error(err.message), {code: err.code})
+      const code = err instanceof ZapProtocolError ? err.zapCode : err.code
+      const error = Object.assign(new Error(err.message), {code})
       this.#emit({type: "handshake:error:protocol", address, error})
     } else {
       const code = err.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" ? "ETIMEDOUT" : "EPROTO"
       const error: ErrnoError = errnoError(code, err.message)
       this.#emit({type: "handshake:error:other", address, error})
     }
+  }
+}
+
+/**
+ * One ZAP request to the application's handler over inproc, from a DEALER of our own in the
+ * same context (libzmq uses an internal socket the same way): ["", request...] out, and
+ * ["", "1.0", id, status, text, user id, metadata] back, checked as libzmq checks it.
+ */
+async function zapOverInproc(context: Context, request: ZapRequest): Promise<ZapReply> {
+  const dealer = new (Socket as unknown as new (type: number, options: object) => Socket)(5, {context, linger: 0})
+  try {
+    dealer.connect("inproc://" + ZAP_ENDPOINT)
+    await (dealer as unknown as {send(m: Buffer[]): Promise<void>}).send([Buffer.alloc(0), ...encodeZapRequest(request)])
+    const reply = await (dealer as unknown as {receive(): Promise<Buffer[]>}).receive()
+    if (reply.length < 1 || reply[0]!.length !== 0) throw new ZapProtocolError("ERR_ZAP_MALFORMED_REPLY", "ZAP reply without its empty delimiter")
+    return parseZapReply(reply.slice(1), request.requestId)
+  } finally {
+    dealer.close()
   }
 }
 

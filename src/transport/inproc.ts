@@ -90,6 +90,10 @@ export class InprocRegistry {
     return true
   }
 
+  isBound(name: string): boolean {
+    return this.binds.has(name)
+  }
+
   connect(connecter: InprocConnecter): void {
     const binder = this.binds.get(connecter.name)
     if (binder) {

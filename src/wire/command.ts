@@ -26,6 +26,20 @@ export function parseCommand(body: Buffer): Command {
   return {name: body.toString("latin1", 1, 1 + nameLen), data: body.subarray(1 + nameLen)}
 }
 
+const LIBZMQ_PLAIN_ERROR = Buffer.from("^RROR", "latin1")
+
+/**
+ * parseCommand for handshake commands, tolerating libzmq's malformed PLAIN ERROR: its
+ * `"\x05ERROR"` C literal lets the hex escape swallow the "E", so a libzmq PLAIN server refuses a
+ * client with `5E "RROR" reason` (all 4.3.x releases). We read that as ERROR.
+ */
+export function parseHandshakeCommand(body: Buffer): Command {
+  if (body.length >= 6 && body.subarray(0, 5).equals(LIBZMQ_PLAIN_ERROR)) {
+    return {name: "ERROR", data: body.subarray(5)}
+  }
+  return parseCommand(body)
+}
+
 /** A whole command frame (header included) for `name` with the given data pieces. */
 export function encodeCommand(name: string, ...data: Uint8Array[]): Buffer {
   let dataLen = 0
