@@ -126,7 +126,7 @@ for (const transport of ["tcp", "ipc"] as const) {
     const wrong = zeromq.curveKeyPair()
     const dealer = track(new zeromq.Dealer({...curveClient(wrong.publicKey), linger: 0}))
     const events: string[] = []
-    router.events.on("handshake:error:protocol", e => events.push((e.error as {code: string}).code))
+    router.events.on("handshake:error:protocol", e => events.push((e.error as unknown as {code: string}).code))
     dealer.connect(router.lastEndpoint!)
     await dealer.send("secret")
     await until(() => events.length > 0)

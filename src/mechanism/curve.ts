@@ -1,0 +1,493 @@
+/**
+ * The CURVE mechanism (25/ZMTP-CURVE over 26/CURVEZMQ), byte for byte as libzmq 4.3 speaks it.
+ * See spec/security.md for the walk-through; in short, with C/c and S/s the client's and server's
+ * long-term public/secret keys and C'/c', S'/s' the per-connection transient ones:
+ *
+ *   C → S  HELLO     05 "HELLO" 01 00 72×00 C' n(8) Box[64×00](C'→S)             200 bytes
+ *   S → C  WELCOME   07 "WELCOME" N(16) Box[S' ‖ cookie](S→C')                   168 bytes
+ *          cookie  = N(16) SecretBox[C' ‖ s'](K)   K: a random key of this connection
+ *   C → S  INITIATE  08 "INITIATE" cookie n(8) Box[C ‖ vouch ‖ metadata](C'→S')  257+M bytes
+ *          vouch   = N(16) Box[C' ‖ S](C→S')
+ *   S → C  READY     05 "READY" n(8) Box[metadata](S'→C')                         30+M bytes
+ *   both   MESSAGE   07 "MESSAGE" n(8) Box[flags ‖ data](C'↔S')                   33+N bytes
+ *
+ * Box[x](A→B) is crypto_box from A's secret key to B's public key. Nonces are a 16-byte prefix
+ * plus an 8-byte big-endian short nonce n ("CurveZMQHELLO---", "CurveZMQINITIATE",
+ * "CurveZMQREADY---", "CurveZMQMESSAGEC" client→server, "CurveZMQMESSAGES" server→client) or an
+ * 8-byte prefix plus 16 random bytes N ("WELCOME-", "COOKIE--", "VOUCH---").
+ * Short nonces: the client sends HELLO 1, INITIATE 2, MESSAGE 3, 4, …; the server READY 1,
+ * MESSAGE 2, 3, …. Each side refuses a short nonce that is not above the last it received
+ * (ERR_ZMTP_INVALID_SEQUENCE).
+ *
+ * Additions to the Mechanism contract (mechanism.ts), used once `complete` is true:
+ * - `encode(flags, data)`: the body of the outer ZMTP frame, `07 "MESSAGE"` n Box[flags ‖ data],
+ *   where flags bit 0 = MORE and bit 1 = COMMAND (libzmq sends PING, PONG, SUBSCRIBE and CANCEL
+ *   inside MESSAGE boxes with the COMMAND bit). The engine sends it as a plain message frame, flags
+ *   00 (02 when long): never MORE, never COMMAND — every message part is its own MESSAGE.
+ * - `decode(body)`: `{flags, data}` of a received frame body; throws ZmtpError
+ *   (UNEXPECTED_COMMAND, MALFORMED_COMMAND_MESSAGE, INVALID_SEQUENCE, CRYPTOGRAPHIC) on anything
+ *   malformed, replayed or forged, and delivers nothing then.
+ * The server's onCommand(INITIATE) returns a promise when an authenticator is configured (ZAP,
+ * mechanism "CURVE", credentials [C]); without one every client is accepted, as libzmq does with
+ * no ZAP handler ("Stonehouse": encrypted, not authenticated).
+ */
+import {randomBytes, timingSafeEqual} from "node:crypto"
+import {encodeCommand, type Command} from "../wire/command.js"
+import {ZmtpError, type ZmtpErrorCode} from "../wire/errors.js"
+import {encodeMetadata, parseMetadata, type Metadata} from "../wire/metadata.js"
+import {z85Decode} from "../wire/z85.js"
+import {boxBeforenm, boxKeyPair, PreparedKey, scalarMultBase, secretboxOpenTo, secretboxSealInPlace, TAG_BYTES, type X25519KeyPair} from "./crypto/nacl.js"
+import {authenticateThen, peerErrorToThrow, unexpected, type AuthResult} from "./handshake.js"
+import {INNER_COMMAND, INNER_MORE, type Mechanism, type Properties} from "./mechanism.js"
+import {ZapAuthError, type ZapOptions} from "./zap.js"
+
+/** A CURVE key: 32 raw bytes or its 40-character Z85 text (ZMQ_CURVE_*KEY accept both). */
+export type CurveKey = Uint8Array | string
+
+/**
+ * The 32 raw bytes of a key. A Uint8Array is used as it is (not copied), so that the secret-key
+ * import cache in crypto/nacl.ts recognises the same buffer on every connection.
+ */
+export function curveKeyBytes(key: CurveKey, what = "CURVE key"): Uint8Array {
+  if (typeof key === "string") {
+    if (key.length !== 40) throw new RangeError(`${what} must be 40 Z85 characters or 32 bytes`)
+    return z85Decode(key)
+  }
+  if (key.length !== 32) throw new RangeError(`${what} must be 40 Z85 characters or 32 bytes`)
+  return key
+}
+
+/** Hooks for tests: deterministic randomness and transient keys. */
+export interface CurveTestHooks {
+  random?: (size: number) => Buffer
+  transientKeyPair?: () => X25519KeyPair
+}
+
+export interface CurveClientOptions extends CurveTestHooks {
+  /** Our properties (Socket-Type, Identity), sent inside INITIATE. */
+  properties: Properties
+  /** S: the server's long-term public key (ZMQ_CURVE_SERVERKEY). */
+  serverKey: CurveKey
+  /** c: our long-term secret key (ZMQ_CURVE_SECRETKEY). */
+  secretKey: CurveKey
+  /** C: our long-term public key (ZMQ_CURVE_PUBLICKEY); derived from the secret key if omitted. */
+  publicKey?: CurveKey
+}
+
+export interface CurveServerOptions extends ZapOptions, CurveTestHooks {
+  /** Our properties, sent inside READY. */
+  properties: Properties
+  /** s: the server's long-term secret key (ZMQ_CURVE_SECRETKEY). */
+  secretKey: CurveKey
+  /** S: its public key; derived from the secret key if omitted. */
+  publicKey?: CurveKey
+}
+
+// ---- sizes and nonce prefixes ---------------------------------------------------------------
+
+/** Whole command bodies (name-length byte included), as libzmq checks them. */
+export const HELLO_SIZE = 200
+export const WELCOME_SIZE = 168
+export const INITIATE_MIN_SIZE = 257
+export const READY_MIN_SIZE = 30
+export const MESSAGE_MIN_SIZE = 33
+
+const HELLO_PADDING = 72
+const COOKIE_SIZE = 96
+const VOUCH_BOX_SIZE = TAG_BYTES + 64
+
+const prefix = (s: string) => Buffer.from(s, "latin1")
+const HELLO_PREFIX = prefix("CurveZMQHELLO---")
+const WELCOME_PREFIX = prefix("WELCOME-")
+const COOKIE_PREFIX = prefix("COOKIE--")
+const INITIATE_PREFIX = prefix("CurveZMQINITIATE")
+const VOUCH_PREFIX = prefix("VOUCH---")
+const READY_PREFIX = prefix("CurveZMQREADY---")
+const MESSAGE_C_PREFIX = prefix("CurveZMQMESSAGEC")
+const MESSAGE_S_PREFIX = prefix("CurveZMQMESSAGES")
+const MESSAGE_NAME = prefix("\x07MESSAGE")
+
+function longNonce(p: Buffer, random16: Uint8Array): Buffer {
+  return Buffer.concat([p, random16])
+}
+
+function shortNonce(p: Buffer, short: Uint8Array): Buffer {
+  return Buffer.concat([p, short])
+}
+
+function seal(plaintext: Uint8Array, nonce: Uint8Array, key: PreparedKey): Buffer {
+  const out = Buffer.allocUnsafe(TAG_BYTES + plaintext.length)
+  out.set(plaintext, TAG_BYTES)
+  secretboxSealInPlace(out, 0, plaintext.length, nonce, key)
+  return out
+}
+
+/** Opens `sealed` or throws `code` (ERR_ZMTP_CRYPTOGRAPHIC unless said otherwise). */
+function open(sealed: Uint8Array, nonce: Uint8Array, key: PreparedKey, what: string, code: ZmtpErrorCode = "ERR_ZMTP_CRYPTOGRAPHIC"): Buffer {
+  const out = Buffer.allocUnsafe(Math.max(0, sealed.length - TAG_BYTES))
+  if (sealed.length < TAG_BYTES || !secretboxOpenTo(sealed, 0, out.length, nonce, key, out, 0)) {
+    throw new ZmtpError(code, `CURVE ${what} box does not open (forged, or encrypted for someone else)`)
+  }
+  return out
+}
+
+function prepared(k: Buffer): PreparedKey {
+  const p = new PreparedKey(k)
+  k.fill(0)
+  return p
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
+}
+
+/**
+ * A 64-bit short nonce as two 32-bit halves (a Number would lose precision above 2^53, and a
+ * peer chooses what it sends).
+ */
+class Counter {
+  hi = 0
+  lo = 0
+  constructor(start = 0) {
+    this.lo = start
+  }
+  write(out: Uint8Array, at: number): void {
+    const v = new DataView(out.buffer, out.byteOffset, out.byteLength)
+    v.setUint32(at, this.hi)
+    v.setUint32(at + 4, this.lo)
+  }
+  bytes(): Buffer {
+    const b = Buffer.allocUnsafe(8)
+    this.write(b, 0)
+    return b
+  }
+  next(): void {
+    this.lo = (this.lo + 1) >>> 0
+    if (this.lo === 0) this.hi = (this.hi + 1) >>> 0
+  }
+  /** Takes the first nonce received (HELLO, READY) as it is: any value is acceptable. */
+  set(bytes: Uint8Array, at: number): void {
+    this.hi = readU32(bytes, at)
+    this.lo = readU32(bytes, at + 4)
+  }
+  /** Throws ERR_ZMTP_INVALID_SEQUENCE unless `bytes[at..at+8]` is above the last nonce received. */
+  check(bytes: Uint8Array, at: number, what: string): void {
+    const hi = readU32(bytes, at)
+    const lo = readU32(bytes, at + 4)
+    if (hi < this.hi || (hi === this.hi && lo <= this.lo)) {
+      throw new ZmtpError(
+        "ERR_ZMTP_INVALID_SEQUENCE",
+        `CURVE ${what} short nonce ${hi * 2 ** 32 + lo} is not above the last one received (${this.hi * 2 ** 32 + this.lo}): replayed or reordered`,
+      )
+    }
+  }
+}
+
+/**
+ * Traffic after the handshake: MESSAGE boxes under the C'/S' key, our short nonces counting on
+ * from the handshake's, the peer's strictly increasing.
+ */
+class MessageCodec {
+  private readonly sendNonce = Buffer.allocUnsafe(24)
+  private readonly recvNonce = Buffer.allocUnsafe(24)
+
+  constructor(
+    private readonly key: PreparedKey,
+    sendPrefix: Buffer,
+    recvPrefix: Buffer,
+    private readonly ours: Counter,
+    private readonly theirs: Counter,
+  ) {
+    sendPrefix.copy(this.sendNonce, 0)
+    recvPrefix.copy(this.recvNonce, 0)
+  }
+
+  encode(flags: number, data: Uint8Array): Buffer {
+    const length = 1 + data.length
+    const body = Buffer.allocUnsafe(16 + TAG_BYTES + length)
+    MESSAGE_NAME.copy(body, 0)
+    this.ours.write(body, 8)
+    this.ours.next()
+    body.copy(this.sendNonce, 16, 8, 16)
+    body[32] = flags & (INNER_MORE | INNER_COMMAND)
+    body.set(data, 33)
+    secretboxSealInPlace(body, 16, length, this.sendNonce, this.key)
+    return body
+  }
+
+  decode(body: Buffer): {flags: number; data: Buffer} {
+    if (body.length < 8 || !body.subarray(0, 8).equals(MESSAGE_NAME)) {
+      throw new ZmtpError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE traffic frame that is not a MESSAGE command")
+    }
+    if (body.length < MESSAGE_MIN_SIZE) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", `CURVE MESSAGE of ${body.length} bytes (at least ${MESSAGE_MIN_SIZE})`)
+    }
+    // Check the order first (cheap), but only advance once the box proved authentic.
+    this.theirs.check(body, 8, "MESSAGE")
+    body.copy(this.recvNonce, 16, 8, 16)
+    const length = body.length - 32
+    const plain = Buffer.allocUnsafe(length)
+    if (!secretboxOpenTo(body, 16, length, this.recvNonce, this.key, plain, 0)) {
+      throw new ZmtpError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE MESSAGE box does not open (forged or corrupted)")
+    }
+    this.theirs.set(body, 8)
+    return {flags: plain[0]! & (INNER_MORE | INNER_COMMAND), data: plain.subarray(1)}
+  }
+}
+
+function notReady(): never {
+  throw new Error("CURVE encode/decode before the handshake is complete")
+}
+
+// ---- client ---------------------------------------------------------------------------------
+
+const enum ClientState {
+  WaitWelcome,
+  WaitReady,
+  Done,
+}
+
+export class CurveClient implements Mechanism {
+  readonly name = "CURVE"
+  readonly asServer = false
+  complete = false
+  peerMetadata: Metadata = new Map()
+  authStatus?: number
+  private state = ClientState.WaitWelcome
+  private readonly serverKey: Uint8Array
+  private readonly secretKey: Uint8Array
+  private readonly publicKey: Uint8Array
+  private readonly random: (size: number) => Buffer
+  private readonly transient: X25519KeyPair
+  /** Box key C'→S (HELLO signature, WELCOME). */
+  private helloKey: PreparedKey | null = null
+  /** Box key C'↔S' (INITIATE, READY, MESSAGE). */
+  private sessionKey: PreparedKey | null = null
+  private readonly ours = new Counter(1)
+  private readonly theirs = new Counter(0)
+  private codec: MessageCodec | null = null
+
+  constructor(private readonly options: CurveClientOptions) {
+    this.serverKey = curveKeyBytes(options.serverKey, "CURVE server key")
+    this.secretKey = curveKeyBytes(options.secretKey, "CURVE secret key")
+    this.publicKey = options.publicKey !== undefined ? curveKeyBytes(options.publicKey, "CURVE public key") : scalarMultBase(this.secretKey)
+    this.random = options.random ?? randomBytes
+    this.transient = (options.transientKeyPair ?? boxKeyPair)()
+  }
+
+  /** C': our transient public key for this connection. */
+  get transientPublicKey(): Buffer {
+    return this.transient.publicKey
+  }
+
+  start(): Buffer[] {
+    this.helloKey = prepared(boxBeforenm(this.serverKey, this.transient.privateKey))
+    const short = this.ours.bytes()
+    this.ours.next()
+    const signature = seal(Buffer.alloc(64), shortNonce(HELLO_PREFIX, short), this.helloKey)
+    return [encodeCommand("HELLO", Buffer.of(1, 0), Buffer.alloc(HELLO_PADDING), this.transient.publicKey, short, signature)]
+  }
+
+  onCommand(command: Command): Buffer[] {
+    if (command.name === "ERROR" && this.state !== ClientState.Done) {
+      const e = peerErrorToThrow(command.data, "CURVE")
+      if (e instanceof ZapAuthError) this.authStatus = e.status
+      throw e
+    }
+    switch (this.state) {
+      case ClientState.WaitWelcome:
+        if (command.name !== "WELCOME") throw unexpected(command, "CURVE", "waiting for WELCOME")
+        return [this.onWelcome(command.data)]
+      case ClientState.WaitReady:
+        if (command.name !== "READY") throw unexpected(command, "CURVE", "waiting for READY")
+        this.onReady(command.data)
+        return []
+      default:
+        throw unexpected(command, "CURVE", "after READY")
+    }
+  }
+
+  private onWelcome(data: Buffer): Buffer {
+    if (1 + 7 + data.length !== WELCOME_SIZE) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", `CURVE WELCOME of ${1 + 7 + data.length} bytes (must be ${WELCOME_SIZE})`)
+    }
+    const welcome = open(data.subarray(16), longNonce(WELCOME_PREFIX, data.subarray(0, 16)), this.helloKey!, "WELCOME")
+    const serverTransient = welcome.subarray(0, 32)
+    const cookie = welcome.subarray(32, 32 + COOKIE_SIZE)
+    this.sessionKey = prepared(boxBeforenm(serverTransient, this.transient.privateKey))
+
+    // The vouch: C' ‖ S, boxed from our long-term key to S', proves that whoever holds c also
+    // holds this connection's c' (and meant this server).
+    const vouchRandom = this.random(16)
+    const vouchKey = prepared(boxBeforenm(serverTransient, this.secretKey))
+    const vouch = seal(Buffer.concat([this.transient.publicKey, this.serverKey]), longNonce(VOUCH_PREFIX, vouchRandom), vouchKey)
+
+    const plaintext = Buffer.concat([this.publicKey, vouchRandom, vouch, encodeMetadata(this.options.properties)])
+    const short = this.ours.bytes()
+    this.ours.next()
+    const sealed = seal(plaintext, shortNonce(INITIATE_PREFIX, short), this.sessionKey)
+    this.state = ClientState.WaitReady
+    return encodeCommand("INITIATE", cookie, short, sealed)
+  }
+
+  private onReady(data: Buffer): void {
+    if (1 + 5 + data.length < READY_MIN_SIZE) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_READY", `CURVE READY of ${1 + 5 + data.length} bytes (at least ${READY_MIN_SIZE})`)
+    }
+    this.theirs.set(data, 0)
+    const metadata = open(data.subarray(8), shortNonce(READY_PREFIX, data.subarray(0, 8)), this.sessionKey!, "READY")
+    this.peerMetadata = parseMetadata(metadata, 0, "ERR_ZMTP_MALFORMED_COMMAND_READY")
+    this.codec = new MessageCodec(this.sessionKey!, MESSAGE_C_PREFIX, MESSAGE_S_PREFIX, this.ours, this.theirs)
+    this.helloKey = null
+    this.state = ClientState.Done
+    this.complete = true
+  }
+
+  encode(flags: number, data: Buffer): Buffer {
+    return (this.codec ?? notReady()).encode(flags, data)
+  }
+
+  decode(body: Buffer): {flags: number; data: Buffer} {
+    return (this.codec ?? notReady()).decode(body)
+  }
+}
+
+// ---- server ---------------------------------------------------------------------------------
+
+const enum ServerState {
+  WaitHello,
+  WaitInitiate,
+  Authenticating,
+  Done,
+}
+
+export class CurveServer implements Mechanism, AuthResult {
+  readonly name = "CURVE"
+  readonly asServer = true
+  complete = false
+  peerMetadata: Metadata = new Map()
+  zapStatus?: string
+  userId = ""
+  zapMetadata: Metadata = new Map()
+  authStatus?: number
+  /** C: the client's long-term public key, once its INITIATE was verified. */
+  clientKey?: Buffer
+  private state = ServerState.WaitHello
+  private readonly secretKey: Uint8Array
+  private readonly publicKey: Uint8Array
+  private readonly random: (size: number) => Buffer
+  private readonly hooks: CurveTestHooks
+  /** C' from HELLO. */
+  private clientTransient: Buffer | null = null
+  private transient: X25519KeyPair | null = null
+  /** K: this connection's cookie key. */
+  private cookieKey: PreparedKey | null = null
+  private readonly ours = new Counter(1)
+  private readonly theirs = new Counter(0)
+  private codec: MessageCodec | null = null
+
+  constructor(private readonly options: CurveServerOptions) {
+    this.secretKey = curveKeyBytes(options.secretKey, "CURVE secret key")
+    this.publicKey = options.publicKey !== undefined ? curveKeyBytes(options.publicKey, "CURVE public key") : scalarMultBase(this.secretKey)
+    this.random = options.random ?? randomBytes
+    this.hooks = options
+  }
+
+  start(): Buffer[] {
+    return []
+  }
+
+  onCommand(command: Command): Buffer[] | Promise<Buffer[]> {
+    switch (this.state) {
+      case ServerState.WaitHello:
+        if (command.name !== "HELLO") throw unexpected(command, "CURVE", "waiting for HELLO")
+        return [this.onHello(command.data)]
+      case ServerState.WaitInitiate:
+        if (command.name !== "INITIATE") throw unexpected(command, "CURVE", "waiting for INITIATE")
+        return this.onInitiate(command.data)
+      default:
+        throw unexpected(command, "CURVE", this.state === ServerState.Authenticating ? "waiting for the authenticator" : "after READY")
+    }
+  }
+
+  private onHello(data: Buffer): Buffer {
+    if (1 + 5 + data.length !== HELLO_SIZE) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", `CURVE HELLO of ${1 + 5 + data.length} bytes (must be ${HELLO_SIZE})`)
+    }
+    if (data[0] !== 1 || data[1] !== 0) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_HELLO", `CURVE HELLO for CurveZMQ version ${data[0]}.${data[1]} (only 1.0)`)
+    }
+    // Offsets within data (the body minus `05 "HELLO"`): version 0..1, padding 2..73, C' 74..105,
+    // short nonce 106..113, signature box 114..193.
+    const clientTransient = Buffer.from(data.subarray(74, 106))
+    this.theirs.set(data, 106)
+    const helloKey = prepared(boxBeforenm(clientTransient, this.secretKey))
+    open(data.subarray(114), shortNonce(HELLO_PREFIX, data.subarray(106, 114)), helloKey, "HELLO signature")
+    this.clientTransient = clientTransient
+
+    // WELCOME: our transient key S' and the cookie, boxed S→C'. The cookie holds C' and s' under
+    // K, a key only this connection knows; the client must echo it in INITIATE.
+    this.transient = (this.hooks.transientKeyPair ?? boxKeyPair)()
+    this.cookieKey = prepared(this.random(32))
+    const cookieRandom = this.random(16)
+    const cookieBox = seal(Buffer.concat([clientTransient, this.transient.secretKey]), longNonce(COOKIE_PREFIX, cookieRandom), this.cookieKey)
+    const cookie = Buffer.concat([cookieRandom, cookieBox])
+    const welcomeRandom = this.random(16)
+    const sealed = seal(Buffer.concat([this.transient.publicKey, cookie]), longNonce(WELCOME_PREFIX, welcomeRandom), helloKey)
+    this.state = ServerState.WaitInitiate
+    return encodeCommand("WELCOME", welcomeRandom, sealed)
+  }
+
+  private onInitiate(data: Buffer): Buffer[] | Promise<Buffer[]> {
+    if (1 + 8 + data.length < INITIATE_MIN_SIZE) {
+      throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_INITIATE", `CURVE INITIATE of ${1 + 8 + data.length} bytes (at least ${INITIATE_MIN_SIZE})`)
+    }
+    // data: cookie 0..95 (nonce 0..15, box 16..95), short nonce 96..103, box 104..
+    const cookie = open(data.subarray(16, COOKIE_SIZE), longNonce(COOKIE_PREFIX, data.subarray(0, 16)), this.cookieKey!, "cookie")
+    if (!timingSafeEqual(cookie.subarray(0, 32), this.clientTransient!) || !timingSafeEqual(cookie.subarray(32, 64), this.transient!.secretKey)) {
+      throw new ZmtpError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE cookie is not the one this connection sent")
+    }
+    this.theirs.check(data, 96, "INITIATE")
+    this.theirs.set(data, 96)
+    const sessionKey = prepared(boxBeforenm(this.clientTransient!, this.transient!.privateKey))
+    const plaintext = open(data.subarray(104), shortNonce(INITIATE_PREFIX, data.subarray(96, 104)), sessionKey, "INITIATE")
+    // plaintext: C 0..31, vouch nonce 32..47, vouch box 48..127, metadata 128..
+    const clientKey = Buffer.from(plaintext.subarray(0, 32))
+    const vouchKey = prepared(boxBeforenm(clientKey, this.transient!.privateKey))
+    const vouch = open(plaintext.subarray(48, 48 + VOUCH_BOX_SIZE), longNonce(VOUCH_PREFIX, plaintext.subarray(32, 48)), vouchKey, "vouch")
+    if (!timingSafeEqual(vouch.subarray(0, 32), this.clientTransient!)) {
+      throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "CURVE vouch does not name this connection's transient key C'")
+    }
+    // 26/CURVEZMQ: the vouch also names S. libzmq does not check it; a genuine client always
+    // puts the key it was configured with, which is ours (or WELCOME would not have opened).
+    if (!timingSafeEqual(vouch.subarray(32, 64), this.publicKey)) {
+      throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "CURVE vouch names another server")
+    }
+    this.peerMetadata = parseMetadata(plaintext, 128, "ERR_ZMTP_MALFORMED_COMMAND_INITIATE")
+    this.clientKey = clientKey
+    // The cookie key and s' have served; forget them.
+    this.cookieKey = null
+    this.transient!.secretKey.fill(0)
+
+    const ready = (): Buffer[] => {
+      const short = this.ours.bytes()
+      this.ours.next()
+      const sealed = seal(encodeMetadata(this.options.properties), shortNonce(READY_PREFIX, short), sessionKey)
+      this.codec = new MessageCodec(sessionKey, MESSAGE_S_PREFIX, MESSAGE_C_PREFIX, this.ours, this.theirs)
+      this.state = ServerState.Done
+      this.complete = true
+      return [encodeCommand("READY", short, sealed)]
+    }
+    if (!this.options.authenticate) return ready()
+    this.state = ServerState.Authenticating
+    return authenticateThen(this, this.options, "CURVE", [Buffer.from(clientKey)], ready)
+  }
+
+  encode(flags: number, data: Buffer): Buffer {
+    return (this.codec ?? notReady()).encode(flags, data)
+  }
+
+  decode(body: Buffer): {flags: number; data: Buffer} {
+    return (this.codec ?? notReady()).decode(body)
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Pieces the PLAIN and CURVE mechanisms share: reading a handshake command (with libzmq's
+ * malformed PLAIN ERROR), turning a peer's ERROR into the right error, and running the server's
+ * ZAP step.
+ */
+import {encodeError, parseCommand, parseError, type Command} from "../wire/command.js"
+import {ZmtpError} from "../wire/errors.js"
+import type {Metadata} from "../wire/metadata.js"
+import {askAuthenticator, buildZapRequest, ZapAuthError, zapStatusOfReason, type ZapMechanismName, type ZapOptions, type ZapOutcome} from "./zap.js"
+
+/** libzmq's PLAIN server ERROR name: `"\x05ERROR"` in C is `\x5E` + "RROR" (a hex escape eats the E). */
+const MALFORMED_ERROR = Buffer.from([0x5e, 0x52, 0x52, 0x4f, 0x52])
+
+/**
+ * parseCommand for the handshake phase, which also accepts libzmq's malformed PLAIN ERROR
+ * (`5E 52 52 4F 52 len reason`): its name-length byte 0x5E is longer than the whole command, so
+ * parseCommand refuses it. The engine should use this while a handshake is in progress.
+ */
+export function parseHandshakeCommand(body: Buffer): Command {
+  if (body.length >= 5 && body.subarray(0, 5).equals(MALFORMED_ERROR)) return {name: "ERROR", data: body.subarray(5)}
+  return parseCommand(body)
+}
+
+/**
+ * The ERROR data of a command: a proper ERROR, or libzmq's malformed one that parseCommand still
+ * managed to split (a long enough reason makes the 0x5E name length fit): name "RROR…".
+ * Returns null when the command is no ERROR at all.
+ */
+export function errorData(command: Command, acceptMalformed: boolean): Buffer | null {
+  if (command.name === "ERROR") return command.data
+  if (acceptMalformed && command.name.length === 0x5e && command.name.startsWith("RROR")) {
+    return Buffer.concat([Buffer.from(command.name.slice(4), "latin1"), command.data])
+  }
+  return null
+}
+
+/**
+ * A client received ERROR: a ZAP status (300/400/500) is an authentication failure
+ * (HANDSHAKE_FAILED_AUTH); any other reason is a plain refusal by the peer.
+ */
+export function peerErrorToThrow(data: Buffer, mechanism: string): ZmtpError {
+  const reason = parseError(data)
+  const status = zapStatusOfReason(reason)
+  if (status !== null) {
+    return new ZapAuthError(status, `${mechanism} server refused us: ERROR ${JSON.stringify(reason)}`, [], "client")
+  }
+  return new ZmtpError("ERR_ZMTP_PEER_ERROR", `Peer refused the ${mechanism} handshake: ERROR ${JSON.stringify(reason)}`)
+}
+
+export function unexpected(command: Command, mechanism: string, state: string): ZmtpError {
+  return new ZmtpError("ERR_ZMTP_UNEXPECTED_COMMAND", `Unexpected ${JSON.stringify(command.name)} command during the ${mechanism} handshake (${state})`)
+}
+
+/** Results of the server's ZAP step, exposed on the mechanism for the engine. */
+export interface AuthResult {
+  /** The ZAP status ("200" once accepted), undefined before the authenticator answered. */
+  zapStatus?: string
+  /** ZAP user id (libzmq's "User-Id" message property); "" when none. */
+  userId: string
+  /** ZAP metadata (extra message properties). */
+  zapMetadata: Metadata
+  /** Numeric status when refused (300/400/500). */
+  authStatus?: number
+}
+
+/**
+ * Runs ZAP and resolves with `onAccept()`'s frames when the status is 200. Rejects with a
+ * ZapAuthError otherwise: its `reply` holds ERROR "400"/"500" to send before closing; 300 closes
+ * silently.
+ */
+export async function authenticateThen(
+  result: AuthResult,
+  options: ZapOptions,
+  mechanism: ZapMechanismName,
+  credentials: Buffer[],
+  onAccept: () => Buffer[],
+): Promise<Buffer[]> {
+  const outcome: ZapOutcome = await askAuthenticator(options.authenticate!, buildZapRequest(options, mechanism, credentials))
+  result.zapStatus = outcome.status
+  if (outcome.status === "200") {
+    result.userId = outcome.userId
+    result.zapMetadata = outcome.metadata
+    return onAccept()
+  }
+  const status = Number(outcome.status) as 300 | 400 | 500
+  result.authStatus = status
+  const text = outcome.statusText ? ` (${outcome.statusText})` : ""
+  const reply = status === 300 ? [] : [encodeError(outcome.status)]
+  throw new ZapAuthError(status, `ZAP refused the ${mechanism} client: ${outcome.status}${text}`, reply, "server")
+}

@@ -1,0 +1,214 @@
+/**
+ * ZAP, the ZeroMQ Authentication Protocol (27/ZAP), as a callback.
+ *
+ * libzmq sends a request over inproc://zeromq.zap.01 to a handler socket and waits for its reply.
+ * Here a server mechanism (PLAIN, CURVE) calls an async `authenticate` function with the same
+ * request and gets the same reply. The socket layer can back that function with a real ZAP
+ * handler socket using `encodeZapRequest` / `parseZapReply`, which follow libzmq's framing and
+ * its checks (zap_client.cpp).
+ *
+ * What libzmq puts in a request, and we copy:
+ * - request id "1";
+ * - domain = ZMQ_ZAP_DOMAIN (may be empty);
+ * - address = the peer's IP address without the port;
+ * - identity = the *server socket's own* routing id (ZMQ_ROUTING_ID), not the client's Identity
+ *   (which has not even arrived at PLAIN HELLO time) — a deviation from 27/ZAP;
+ * - credentials: PLAIN username and password; CURVE the client's 32-byte long-term public key.
+ *
+ * Reply status: "200" accepts; "300" (temporary failure) closes the connection silently; "400"
+ * (authentication failure) and "500" (internal error) send ERROR with that code as the reason.
+ * Any status but 200 makes libzmq emit HANDSHAKE_FAILED_AUTH with the numeric code.
+ */
+import {ZmtpError} from "../wire/errors.js"
+import {parseMetadata, type Metadata} from "../wire/metadata.js"
+
+export type ZapMechanismName = "NULL" | "PLAIN" | "CURVE"
+export type ZapStatusCode = "200" | "300" | "400" | "500"
+
+export interface ZapRequest {
+  /** Always "1.0". */
+  version: string
+  /** libzmq always sends "1". */
+  requestId: Buffer
+  domain: string
+  /** Peer IP address without the port, e.g. "127.0.0.1". */
+  address: string
+  /** The server socket's own routing id (libzmq), possibly empty. */
+  identity: Buffer
+  mechanism: ZapMechanismName
+  /** PLAIN: [username, password]; CURVE: [client long-term public key (32 raw bytes)]; NULL: []. */
+  credentials: Buffer[]
+}
+
+export interface ZapReply {
+  status: ZapStatusCode
+  statusText?: string
+  /** Becomes the messages' "User-Id" property. */
+  userId?: string
+  /** Extra properties for the peer's messages (ZAP metadata). */
+  metadata?: Metadata
+}
+
+export type Authenticator = (request: ZapRequest) => Promise<ZapReply>
+
+/** What a server mechanism needs to build a ZAP request: known to the socket, per connection. */
+export interface ZapOptions {
+  /** No authenticator: PLAIN refuses everyone (libzmq without a ZAP handler), CURVE accepts all. */
+  authenticate?: Authenticator
+  /** ZMQ_ZAP_DOMAIN. */
+  domain?: string
+  /** The peer's IP address without the port. */
+  address?: string
+  /** The server socket's own routing id. */
+  routingId?: Uint8Array
+}
+
+/** The numeric ZAP status as libzmq's HANDSHAKE_FAILED_AUTH event value reports it. */
+export type AuthStatus = 300 | 400 | 500
+
+/**
+ * The handshake ended because authentication failed: the server's authenticator refused the
+ * client, or the client received an ERROR carrying a ZAP status. libzmq reports this as
+ * HANDSHAKE_FAILED_AUTH (zeromq.js `handshake:error:auth`) with `status` as the value.
+ *
+ * `reply` holds the frames the server must still write before it closes (ERROR "400"/"500");
+ * it is empty for 300, which closes silently, and on the client side.
+ */
+export class ZapAuthError extends ZmtpError {
+  readonly status: AuthStatus
+  readonly reply: Buffer[]
+
+  constructor(status: AuthStatus, message: string, reply: Buffer[] = [], side: "server" | "client" = "server") {
+    // A refusal received by a client is fatal for reconnection (libzmq stops after a protocol
+    // error), except 300, which a libzmq server signals by closing, so the client reconnects.
+    super(side === "client" ? "ERR_ZMTP_PEER_ERROR" : "ERR_ZMTP_UNSPECIFIED", message, {fatal: status !== 300, kind: "other"})
+    this.name = "ZapAuthError"
+    this.status = status
+    this.reply = reply
+  }
+}
+
+export function isZapAuthError(e: unknown): e is ZapAuthError {
+  return e instanceof ZapAuthError
+}
+
+/**
+ * libzmq's handle_error_reason: an ERROR reason of exactly "300", "400" or "500" is a ZAP status
+ * (an authentication failure); anything else is not.
+ */
+export function zapStatusOfReason(reason: string): AuthStatus | null {
+  return reason === "300" || reason === "400" || reason === "500" ? (Number(reason) as AuthStatus) : null
+}
+
+export function buildZapRequest(options: ZapOptions, mechanism: ZapMechanismName, credentials: Buffer[]): ZapRequest {
+  return {
+    version: "1.0",
+    requestId: Buffer.from("1"),
+    domain: options.domain ?? "",
+    address: options.address ?? "",
+    identity: Buffer.from(options.routingId ?? Buffer.alloc(0)),
+    mechanism,
+    credentials,
+  }
+}
+
+/** The outcome of asking the authenticator, already checked. */
+export interface ZapOutcome {
+  status: ZapStatusCode
+  statusText: string
+  userId: string
+  metadata: Metadata
+}
+
+/**
+ * Calls the authenticator and checks its answer as libzmq checks a ZAP reply: the status must be
+ * one of 200/300/400/500. A throwing authenticator, or an invalid reply, ends the handshake with
+ * an error and no ERROR command (libzmq closes when its ZAP reply is unusable).
+ */
+export async function askAuthenticator(authenticate: Authenticator, request: ZapRequest): Promise<ZapOutcome> {
+  let reply: ZapReply
+  try {
+    reply = await authenticate(request)
+  } catch (e) {
+    if (e instanceof ZmtpError) throw e
+    throw new ZmtpError("ERR_ZMTP_UNSPECIFIED", `ZAP authenticator failed: ${(e as Error)?.message ?? e}`, {kind: "other"})
+  }
+  const status = String(reply?.status ?? "")
+  if (status !== "200" && status !== "300" && status !== "400" && status !== "500") {
+    throw new ZapProtocolError("ERR_ZAP_INVALID_STATUS_CODE", `ZAP reply with an invalid status code ${JSON.stringify(status)}`)
+  }
+  return {
+    status,
+    statusText: reply.statusText ?? "",
+    userId: reply.userId ?? "",
+    metadata: reply.metadata ?? new Map(),
+  }
+}
+
+// ---- ZAP over sockets (for a socket layer that talks to a real ZAP handler) ------------------
+
+/** libzmq's ZMQ_PROTOCOL_ERROR_ZAP_* codes (zeromq.js ProtoError names). */
+export type ZapErrorCode =
+  | "ERR_ZAP_UNSPECIFIED"
+  | "ERR_ZAP_MALFORMED_REPLY"
+  | "ERR_ZAP_BAD_REQUEST_ID"
+  | "ERR_ZAP_BAD_VERSION"
+  | "ERR_ZAP_INVALID_STATUS_CODE"
+  | "ERR_ZAP_INVALID_METADATA"
+
+export const zapErrorValues: Record<ZapErrorCode, number> = {
+  ERR_ZAP_UNSPECIFIED: 0x20000000,
+  ERR_ZAP_MALFORMED_REPLY: 0x20000001,
+  ERR_ZAP_BAD_REQUEST_ID: 0x20000002,
+  ERR_ZAP_BAD_VERSION: 0x20000003,
+  ERR_ZAP_INVALID_STATUS_CODE: 0x20000004,
+  ERR_ZAP_INVALID_METADATA: 0x20000005,
+}
+
+/**
+ * A ZAP reply libzmq would refuse. Its ZmtpError code is ERR_ZMTP_UNSPECIFIED (ZmtpErrorCode has
+ * no ZAP codes yet); `zapCode` carries the precise one for handshake:error:protocol.
+ */
+export class ZapProtocolError extends ZmtpError {
+  readonly zapCode: ZapErrorCode
+  constructor(zapCode: ZapErrorCode, message: string) {
+    super("ERR_ZMTP_UNSPECIFIED", message, {kind: "protocol"})
+    this.name = "ZapProtocolError"
+    this.zapCode = zapCode
+  }
+}
+
+/** The request frames (without the empty delimiter a DEALER would add). */
+export function encodeZapRequest(request: ZapRequest): Buffer[] {
+  return [
+    Buffer.from(request.version),
+    request.requestId,
+    Buffer.from(request.domain),
+    Buffer.from(request.address),
+    request.identity,
+    Buffer.from(request.mechanism),
+    ...request.credentials,
+  ]
+}
+
+/**
+ * Parses a reply's frames (without the delimiter): version, request id, status code, status
+ * text, user id, metadata — exactly six, with libzmq's checks (zap_client_t::receive_and_process_zap_reply).
+ */
+export function parseZapReply(frames: Buffer[], requestId: Buffer = Buffer.from("1")): ZapReply {
+  if (frames.length !== 6) throw new ZapProtocolError("ERR_ZAP_MALFORMED_REPLY", `ZAP reply with ${frames.length} frames instead of 6`)
+  const [version, id, status, text, userId, meta] = frames as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer]
+  if (version.toString("latin1") !== "1.0") throw new ZapProtocolError("ERR_ZAP_BAD_VERSION", "ZAP reply with a version other than 1.0")
+  if (!id.equals(requestId)) throw new ZapProtocolError("ERR_ZAP_BAD_REQUEST_ID", "ZAP reply with the wrong request id")
+  const code = status.toString("latin1")
+  if (code !== "200" && code !== "300" && code !== "400" && code !== "500") {
+    throw new ZapProtocolError("ERR_ZAP_INVALID_STATUS_CODE", `ZAP reply with an invalid status code ${JSON.stringify(code)}`)
+  }
+  let metadata: Metadata
+  try {
+    metadata = parseMetadata(meta, 0, "ERR_ZMTP_INVALID_METADATA")
+  } catch {
+    throw new ZapProtocolError("ERR_ZAP_INVALID_METADATA", "ZAP reply with malformed metadata")
+  }
+  return {status: code, statusText: text.toString("latin1"), userId: userId.toString("utf8"), metadata}
+}
