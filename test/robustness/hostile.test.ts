@@ -126,4 +126,4 @@ test(`${CASES} hostile connections: no crash, bounded memory, and a good peer is
   // Protocol errors were seen and reported as typed events, not crashes.
   expect(seen.get("disconnect") ?? 0).toBeGreaterThan(0)
   console.log(`hostile cases: ${CASES}; events: ${JSON.stringify(Object.fromEntries(seen))}; rss growth ${(growth / 1048576).toFixed(1)} MiB`)
-}, 180000)
+}, 60000 + CASES * 20)
