@@ -229,6 +229,13 @@ export class Socket {
   #setOption(id: number, kind: OptionKind, value: unknown): void {
     if (this.#closed) throw errnoError("ENOTSOCK")
     this.#options.set(id, kind, value)
+    // libzmq ≥ 4.2 applies new high-water marks to the pipes that already exist.
+    if (id === 23 || id === 24) {
+      for (const pipe of this.#pipes) {
+        pipe.sendHwm = this.#options.sendHighWaterMark
+        pipe.recvHwm = this.#options.receiveHighWaterMark
+      }
+    }
     if ((this.#binds.length > 0 || this.#connects.length > 0) && !appliesImmediately(id)) {
       process.emitWarning("Socket option will not take effect until next connect/bind.")
     }
