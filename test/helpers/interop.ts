@@ -88,11 +88,14 @@ export function trackServer(s: net.Server): net.Server {
   return s
 }
 
-/** A socket of either library, tracked for cleanup; linger 0 unless the test says otherwise. */
-export function make(lib: Lib, cls: ClassName, options: Record<string, unknown> = {}): Sock {
+/**
+ * A socket of either library, linger 0 unless the test says otherwise, tracked for cleanup: by the
+ * afterEach of installCleanup(), or in `owner` (concurrent tests close their own sockets).
+ */
+export function make(lib: Lib, cls: ClassName, options: Record<string, unknown> = {}, owner: Sock[] = open): Sock {
   const mod = (lib === "zmtp" ? zmtp : zmq) as unknown as Record<ClassName, new (o: Record<string, unknown>) => Sock>
   const s = new mod[cls]({linger: 0, ...options})
-  open.push(s)
+  owner.push(s)
   return s
 }
 

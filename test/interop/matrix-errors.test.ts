@@ -10,7 +10,9 @@
  *   handshake:error:protocol with ERR_ZMTP_MECHANISM_MISMATCH, then no reconnect.
  */
 import {describe, expect, test} from "vitest"
-import {bindFresh, installCleanup, LIBS, make, recordEvents, until, type ClassName, type Lib, type Observed} from "../helpers/interop.js"
+import {encodeGreeting} from "../../src/wire/greeting.js"
+import {encodePing, encodeReady} from "../../src/wire/command.js"
+import {bindFresh, installCleanup, make, RawPeer, rawConnect, recordEvents, until, type ClassName, type Lib, type Observed} from "../helpers/interop.js"
 
 installCleanup()
 
@@ -100,6 +102,8 @@ for (const subjectBinds of [false, true]) {
  * the two engine tests that pin the one-write greeting, so it is left to the engine's owner.
  */
 const knownDivergent = (s: Scenario) => s.name.startsWith("mechanism mismatch")
+/** When zmtp connects it then reconnects over and over, so the libzmq peer sees every attempt too. */
+const knownDivergentPeer = (s: Scenario) => knownDivergent(s) && !s.subjectBinds
 
 describe("protocol errors show up as the Observer events zeromq.js emits", () => {
   const results = new Map<Scenario, {reference: {subject: string[]; peer: string[]}; ours: {subject: string[]; peer: string[]}}>()
@@ -108,8 +112,10 @@ describe("protocol errors show up as the Observer events zeromq.js emits", () =>
     return results.get(s)!
   }
   for (const s of scenarios) {
-    test(`${s.name}: the libzmq peer observes the same events whichever library sits opposite`, async () => {
+    const peerTest = knownDivergentPeer(s) ? test.fails : test
+    peerTest(`${s.name}: the libzmq peer observes the same events whichever library sits opposite${knownDivergentPeer(s) ? " [known divergence: one-write greeting]" : ""}`, async () => {
       const {reference, ours} = await resultOf(s)
+      if (knownDivergentPeer(s)) console.log(`known divergence (peer side), ${s.name}:\n  opposite zeromq.js: ${reference.peer.join(", ")}\n  opposite zmtp:      ${ours.peer.join(", ")}`)
       expect(ours.peer).toEqual(reference.peer)
     })
     const subjectTest = knownDivergent(s) ? test.fails : test
@@ -128,4 +134,41 @@ describe("protocol errors show up as the Observer events zeromq.js emits", () =>
   })
 })
 
-void LIBS
+describe("the NULL race libzmq imposes (why zmtp sends nothing before the peer's READY)", () => {
+  const hello = Buffer.concat([
+    encodeGreeting("NULL", false, 1),
+    encodeReady([
+      ["Socket-Type", Buffer.from("DEALER")],
+      ["Identity", Buffer.alloc(0)],
+    ]),
+  ])
+
+  test("a PING in the same write as our READY, before libzmq's READY: libzmq fails the handshake (UNEXPECTED_COMMAND)", async () => {
+    const dealer = make("libzmq", "Dealer")
+    const events = recordEvents(dealer)
+    const raw = new RawPeer(await rawConnect(await bindFresh(dealer, "tcp")))
+    raw.write(Buffer.concat([hello, encodePing(0)]))
+    await until(() => events.some(e => e.type === "disconnect"), 3000, "libzmq's disconnect")
+    expect(describeEvents(events)).toEqual(["bind", "accept", "handshake:error:protocol ERR_ZMTP_UNEXPECTED_COMMAND", "disconnect"])
+  })
+
+  test("zmtp in libzmq's seat is lenient: the early PING is answered and the connection stays up", async () => {
+    const dealer = make("zmtp", "Dealer")
+    const events = recordEvents(dealer)
+    const raw = new RawPeer(await rawConnect(await bindFresh(dealer, "tcp")))
+    raw.write(Buffer.concat([hello, encodePing(0)]))
+    await until(() => raw.commands("PONG").length === 1, 3000, "zmtp's PONG")
+    expect(describeEvents(events)).toEqual(["bind", "accept", "handshake"])
+  })
+
+  test("the same PING after libzmq's READY has arrived: handshake, PONG, connection up", async () => {
+    const dealer = make("libzmq", "Dealer")
+    const events = recordEvents(dealer)
+    const raw = new RawPeer(await rawConnect(await bindFresh(dealer, "tcp")))
+    raw.write(hello)
+    await until(() => raw.commands("READY").length === 1, 3000, "libzmq's READY")
+    raw.write(encodePing(0))
+    await until(() => raw.commands("PONG").length === 1, 3000, "libzmq's PONG")
+    expect(describeEvents(events)).toEqual(["bind", "accept", "handshake"])
+  })
+})

@@ -33,6 +33,8 @@ import {
 installCleanup()
 
 const MiB = 1 << 20
+/** Every cell finishes in milliseconds; a broken one should fail fast rather than at the test timeout. */
+const WAIT_MS = 2000
 
 /** The payload set every cell carries, in order. */
 const PAYLOADS: Buffer[][] = [
@@ -58,7 +60,7 @@ const same = (a: Buffer[], b: Buffer[]) => JSON.stringify(fp(a)) === JSON.string
 async function collect(s: Sock, transform: (m: Buffer[]) => Buffer[] = m => m): Promise<Buffer[][]> {
   const got: Buffer[][] = []
   for (;;) {
-    const m = transform(await receiveWithin(s, 5000, "message of the stream"))
+    const m = transform(await receiveWithin(s, WAIT_MS, "message of the stream"))
     if (same(m, PROBE)) continue
     if (same(m, END)) return got
     got.push(m)
@@ -78,7 +80,7 @@ async function probe(pub: Sock, sub: Sock): Promise<void> {
   let got = false
   const reader = (async () => {
     for (;;) {
-      if (same(await receiveWithin(sub, 5000, "probe"), PROBE)) {
+      if (same(await receiveWithin(sub, WAIT_MS, "probe"), PROBE)) {
         got = true
         return
       }
@@ -141,10 +143,10 @@ const PAIRINGS: Pairing[] = [
       sub.subscribe()
       // The XPUB has the subscription in its trie once it hands it up: no probe needed. A bound
       // libzmq SUB sends it to a new peer only when called into (pumping).
-      expect(fp(await pumping(sub, receiveWithin(xpub, 3000, "subscription")))).toEqual(fp([Buffer.from([1])]))
+      expect(fp(await pumping(sub, receiveWithin(xpub, WAIT_MS, "subscription")))).toEqual(fp([Buffer.from([1])]))
       await stream(xpub, sub)
       sub.unsubscribe()
-      expect(fp(await receiveWithin(xpub, 3000, "unsubscription"))).toEqual(fp([Buffer.from([0])]))
+      expect(fp(await receiveWithin(xpub, WAIT_MS, "unsubscription"))).toEqual(fp([Buffer.from([0])]))
     },
   },
   {
@@ -152,12 +154,12 @@ const PAIRINGS: Pairing[] = [
     b: "XSubscriber",
     async exchange(xpub, xsub) {
       await xsub.send(Buffer.from([1]))
-      expect(fp(await pumping(xsub, receiveWithin(xpub, 3000, "subscription")))).toEqual(fp([Buffer.from([1])]))
+      expect(fp(await pumping(xsub, receiveWithin(xpub, WAIT_MS, "subscription")))).toEqual(fp([Buffer.from([1])]))
       await stream(xpub, xsub)
       // Upstream: XSUB's non-subscription messages reach the XPUB application.
       await stream(xsub, xpub)
       await xsub.send(Buffer.from([0]))
-      expect(fp(await receiveWithin(xpub, 3000, "unsubscription"))).toEqual(fp([Buffer.from([0])]))
+      expect(fp(await receiveWithin(xpub, WAIT_MS, "unsubscription"))).toEqual(fp([Buffer.from([0])]))
     },
   },
   {
@@ -166,9 +168,9 @@ const PAIRINGS: Pairing[] = [
     async exchange(req, rep) {
       for (const p of PAYLOADS) {
         await req.send(p)
-        expect(fp(await receiveWithin(rep))).toEqual(fp(p))
+        expect(fp(await receiveWithin(rep, WAIT_MS))).toEqual(fp(p))
         await rep.send(reply(p))
-        expect(fp(await receiveWithin(req))).toEqual(fp(reply(p)))
+        expect(fp(await receiveWithin(req, WAIT_MS))).toEqual(fp(reply(p)))
       }
     },
   },
@@ -179,14 +181,14 @@ const PAIRINGS: Pairing[] = [
       let peer: Buffer | null = null
       for (const p of PAYLOADS) {
         await req.send(p)
-        const [id, delimiter, ...rest] = await receiveWithin(router)
+        const [id, delimiter, ...rest] = await receiveWithin(router, WAIT_MS)
         expectGeneratedId(id!)
         if (peer) expect(id!.equals(peer)).toBe(true)
         peer = id!
         expect(delimiter!.length).toBe(0)
         expect(fp(rest)).toEqual(fp(p))
         await router.send([id!, EMPTY, ...reply(p)])
-        expect(fp(await receiveWithin(req))).toEqual(fp(reply(p)))
+        expect(fp(await receiveWithin(req, WAIT_MS))).toEqual(fp(reply(p)))
       }
     },
   },
@@ -196,9 +198,9 @@ const PAIRINGS: Pairing[] = [
     async exchange(dealer, rep) {
       for (const p of PAYLOADS) {
         await dealer.send([EMPTY, ...p])
-        expect(fp(await receiveWithin(rep))).toEqual(fp(p))
+        expect(fp(await receiveWithin(rep, WAIT_MS))).toEqual(fp(p))
         await rep.send(reply(p))
-        expect(fp(await receiveWithin(dealer))).toEqual(fp([EMPTY, ...reply(p)]))
+        expect(fp(await receiveWithin(dealer, WAIT_MS))).toEqual(fp([EMPTY, ...reply(p)]))
       }
     },
   },
@@ -242,7 +244,7 @@ const PAIRINGS: Pairing[] = [
             throw e
           }
         },
-        3000,
+        WAIT_MS,
         "the ROUTER handshake",
       )
       await stream(connecting, bound, m => [buf("bound"), ...m], ([id, ...rest]) => {
@@ -289,16 +291,25 @@ function cellName({pairing, aLib, aBinds, transport}: Cell): string {
 }
 
 async function runCell({pairing, aLib, aBinds, transport}: Cell): Promise<void> {
-  const a = make(aLib, pairing.a, pairing.options?.("a", aBinds) ?? {})
-  const b = make(other(aLib), pairing.b, pairing.options?.("b", !aBinds) ?? {})
-  const [binder, connecter] = aBinds ? [a, b] : [b, a]
-  const address = await bindFresh(binder, transport)
-  connecter.connect(address)
-  await pairing.exchange(a, b, aBinds)
+  // Cells run concurrently: each closes its own sockets (a send timeout keeps a stuck one finite).
+  const owned: Sock[] = []
+  try {
+    const opts = (cls: ClassName, role: "a" | "b", binds: boolean) => ({...(cls === "Subscriber" || cls === "Pull" ? {} : {sendTimeout: WAIT_MS}), ...pairing.options?.(role, binds)})
+    const a = make(aLib, pairing.a, opts(pairing.a, "a", aBinds), owned)
+    const b = make(other(aLib), pairing.b, opts(pairing.b, "b", !aBinds), owned)
+    const [binder, connecter] = aBinds ? [a, b] : [b, a]
+    const address = await bindFresh(binder, transport)
+    connecter.connect(address)
+    await pairing.exchange(a, b, aBinds)
+  } finally {
+    for (const s of owned) s.close()
+  }
 }
 
 const all = cells()
-describe("interop matrix", () => {
+// Concurrent (vitest runs up to maxConcurrency cells at once): the matrix is quick when it passes,
+// and a broken codec, which makes most cells wait out WAIT_MS, still fails within a minute or two.
+describe.concurrent("interop matrix", () => {
   for (const pairing of PAIRINGS) {
     describe(`${SHORT[pairing.a]}–${SHORT[pairing.b]}`, () => {
       for (const cell of all.filter(c => c.pairing === pairing)) test(cellName(cell), () => runCell(cell))
