@@ -16,8 +16,13 @@
  * "CurveZMQREADY---", "CurveZMQMESSAGEC" client→server, "CurveZMQMESSAGES" server→client) or an
  * 8-byte prefix plus 16 random bytes N ("WELCOME-", "COOKIE--", "VOUCH---").
  * Short nonces: the client sends HELLO 1, INITIATE 2, MESSAGE 3, 4, …; the server READY 1,
- * MESSAGE 2, 3, …. Each side refuses a short nonce that is not above the last it received
- * (ERR_ZMTP_INVALID_SEQUENCE).
+ * MESSAGE 2, 3, …. The first nonce received (HELLO, READY) is taken as it is; every later one must
+ * be above the last (ERR_ZMTP_INVALID_SEQUENCE; gaps are fine), and the receive counter moves
+ * only once the box proved authentic.
+ *
+ * Checks beyond libzmq's, both required by 26/CURVEZMQ and always met by a libzmq client: the
+ * INITIATE nonce must be above HELLO's, and the vouch must name our S (KEY_EXCHANGE otherwise).
+ * Transient secrets are wiped once used: c' after WELCOME, s' and the cookie key K after INITIATE.
  *
  * Additions to the Mechanism contract (mechanism.ts), used once `complete` is true:
  * - `encode(flags, data)`: the body of the outer ZMTP frame, `07 "MESSAGE"` n Box[flags ‖ data],
@@ -152,9 +157,16 @@ class Counter {
     this.lo = start
   }
   write(out: Uint8Array, at: number): void {
-    const v = new DataView(out.buffer, out.byteOffset, out.byteLength)
-    v.setUint32(at, this.hi)
-    v.setUint32(at + 4, this.lo)
+    const hi = this.hi
+    const lo = this.lo
+    out[at] = hi >>> 24
+    out[at + 1] = hi >>> 16
+    out[at + 2] = hi >>> 8
+    out[at + 3] = hi
+    out[at + 4] = lo >>> 24
+    out[at + 5] = lo >>> 16
+    out[at + 6] = lo >>> 8
+    out[at + 7] = lo
   }
   bytes(): Buffer {
     const b = Buffer.allocUnsafe(8)
@@ -315,6 +327,8 @@ export class CurveClient implements Mechanism {
     const serverTransient = welcome.subarray(0, 32)
     const cookie = welcome.subarray(32, 32 + COOKIE_SIZE)
     this.sessionKey = prepared(boxBeforenm(serverTransient, this.transient.privateKey))
+    // c' has served: the session key is derived. Wipe our copy of its bytes.
+    this.transient.secretKey.fill(0)
 
     // The vouch: C' ‖ S, boxed from our long-term key to S', proves that whoever holds c also
     // holds this connection's c' (and meant this server).

@@ -3,23 +3,18 @@
  * malformed PLAIN ERROR), turning a peer's ERROR into the right error, and running the server's
  * ZAP step.
  */
-import {encodeError, parseCommand, parseError, type Command} from "../wire/command.js"
+import {encodeError, parseError, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import type {Metadata} from "../wire/metadata.js"
 import {askAuthenticator, buildZapRequest, ZapAuthError, zapStatusOfReason, type ZapMechanismName, type ZapOptions, type ZapOutcome} from "./zap.js"
 
-/** libzmq's PLAIN server ERROR name: `"\x05ERROR"` in C is `\x5E` + "RROR" (a hex escape eats the E). */
-const MALFORMED_ERROR = Buffer.from([0x5e, 0x52, 0x52, 0x4f, 0x52])
-
 /**
- * parseCommand for the handshake phase, which also accepts libzmq's malformed PLAIN ERROR
- * (`5E 52 52 4F 52 len reason`): its name-length byte 0x5E is longer than the whole command, so
- * parseCommand refuses it. The engine should use this while a handshake is in progress.
+ * parseCommand for the handshake phase, which also reads libzmq's malformed PLAIN ERROR
+ * (`5E 52 52 4F 52 len reason`: the C literal "\x05ERROR" lets the hex escape swallow the E, and
+ * the resulting name length 0x5E runs past the end of the command). Lives in wire/command.ts; the
+ * engine uses it while a handshake is in progress.
  */
-export function parseHandshakeCommand(body: Buffer): Command {
-  if (body.length >= 5 && body.subarray(0, 5).equals(MALFORMED_ERROR)) return {name: "ERROR", data: body.subarray(5)}
-  return parseCommand(body)
-}
+export {parseHandshakeCommand} from "../wire/command.js"
 
 /**
  * The ERROR data of a command: a proper ERROR, or libzmq's malformed one that parseCommand still

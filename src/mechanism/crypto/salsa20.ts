@@ -174,16 +174,17 @@ export function salsa20XorWords(
     const take = Math.min(64 - offset, length)
     if (offset === 0 && take === 64) {
       // Whole block: one word at a time.
-      for (let w = 0; w < 16; w++) {
-        const v = block[w]!
-        const o = outPos + 4 * w
-        if (input) {
-          const i = inPos + 4 * w
+      if (input) {
+        for (let w = 0, o = outPos, i = inPos; w < 16; w++, o += 4, i += 4) {
+          const v = block[w]!
           out[o] = input[i]! ^ v
           out[o + 1] = input[i + 1]! ^ (v >>> 8)
           out[o + 2] = input[i + 2]! ^ (v >>> 16)
           out[o + 3] = input[i + 3]! ^ (v >>> 24)
-        } else {
+        }
+      } else {
+        for (let w = 0, o = outPos; w < 16; w++, o += 4) {
+          const v = block[w]!
           out[o] = v
           out[o + 1] = v >>> 8
           out[o + 2] = v >>> 16
