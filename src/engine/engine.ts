@@ -146,6 +146,10 @@ export class Engine implements PipeTransport, FrameHandler {
     process.nextTick(this.flush)
   }
 
+  flushNow(): void {
+    if (this.phase === Phase.Traffic && !this.waitingDrain) this.flush()
+  }
+
   resume(): void {
     if (this.phase !== Phase.Closed) this.stream.resume()
   }

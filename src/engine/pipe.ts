@@ -20,6 +20,12 @@ export type Msg = Buffer[] & {subscribe?: boolean}
 export interface PipeTransport {
   /** The outbound queue has messages to send. */
   kick(): void
+  /**
+   * The outbound queue has grown large within one tick: write what can be written now. A sender
+   * that never yields (a PUB loop on resolved promises) would otherwise only reach the wire
+   * after its HWM had filled and every further message had been dropped.
+   */
+  flushNow?(): void
   /** The inbound queue has room again. */
   resume(): void
   /** Drop the connection (the pipe is being terminated). */
@@ -46,6 +52,9 @@ export interface PeerInfo {
   /** "tcp://1.2.3.4:5", "ipc://path", "inproc://name". */
   address: string
 }
+
+/** Messages queued in one tick after which the transport writes without waiting for the tick's end. */
+const FLUSH_EVERY = 256
 
 export class Pipe {
   readonly out = new Queue<Msg>()
@@ -84,7 +93,9 @@ export class Pipe {
     }
     if (!this.writable) return false
     this.out.push(msg)
-    if (this.out.length === 1) this.transport?.kick()
+    const queued = this.out.length
+    if (queued === 1) this.transport?.kick()
+    else if ((queued & (FLUSH_EVERY - 1)) === 0) this.transport?.flushNow?.()
     return true
   }
 

@@ -30,7 +30,7 @@ export class Queue<T> {
     this.head = (this.head + 1) & this.mask
     this.size--
     // A burst grew the ring: give the memory back once it has drained.
-    if (this.size === 0 && this.mask > 1023) this.clear()
+    if (this.size === 0 && this.mask > 65535) this.clear()
     return item
   }
 

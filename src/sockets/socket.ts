@@ -128,6 +128,8 @@ export class Socket {
   readonly #owner: PipeOwner
   #closed = false
   #binding = false
+  /** False for PUB and PUSH, whose receive() simply stays pending. */
+  readonly #receives: boolean
   readonly #pipes = new Set<Pipe>()
   readonly #binds: BindEntry[] = []
   readonly #connects: ConnectEntry[] = []
@@ -162,6 +164,7 @@ export class Socket {
     if (socketTypeName(type) === undefined) throw errnoError("EINVAL")
     if (ctx.sockets.size >= ctx.maxSocketCount) throw errnoError("EMFILE")
     this.#type = type
+    this.#receives = !SEND_ONLY.has(type)
     this.#context = ctx
     this.#options = new SocketOptions(
       type,
@@ -409,7 +412,7 @@ export class Socket {
 
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
-    if (this.#closed || this.#binding || this.#recvOp || SEND_ONLY.has(this.#type)) return undefined
+    if (this.#closed || this.#binding || this.#recvOp || !this.#receives) return undefined
     return this.#pattern.recv()
   }
 
@@ -417,12 +420,12 @@ export class Socket {
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) return Promise.reject(busyBinding())
     if (this.#recvOp) return Promise.reject(busyReading())
-    const timeout = this.#options.receiveTimeout
-    if (!SEND_ONLY.has(this.#type)) {
+    if (this.#receives) {
       const msg = this.#pattern.recv()
       if (msg) return Promise.resolve(msg)
-      if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
     }
+    const timeout = this.#options.receiveTimeout
+    if (this.#receives && timeout === 0) return Promise.reject(errnoError("EAGAIN"))
     return new Promise<Buffer[]>((resolve, reject) => {
       const op: Pending<Buffer[]> = {resolve, reject, timer: null}
       if (timeout > 0) {
@@ -470,7 +473,7 @@ export class Socket {
       }
     }
     const recv = this.#recvOp
-    if (recv && !SEND_ONLY.has(this.#type)) {
+    if (recv && this.#receives) {
       const msg = this.#pattern.recv()
       if (msg) this.#finish(recv, () => recv.resolve(msg))
     }
