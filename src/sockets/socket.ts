@@ -592,7 +592,7 @@ export class Socket {
         if (!o.curveServerKey) throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "A CURVE client needs curveServerKey", {kind: "other"})
         return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
       default:
-        return new NullMechanism(properties)
+        return new NullMechanism(properties, o.zapDomain ? {...this.#zap(peerAddress), enforceDomain: o.zapEnforceDomain} : {})
     }
   }
 

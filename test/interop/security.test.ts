@@ -160,3 +160,35 @@ test("capability.curve is true and curveKeyPair gives Z85 keys libzmq accepts", 
   const s = new zeromq.Dealer({curveSecretKey: secretKey, curvePublicKey: publicKey, curveServerKey: publicKey})
   s.close()
 })
+
+describe("NULL with a ZAP domain (ZMQ_ZAP_DOMAIN)", () => {
+  for (const [serverName, clientName] of [
+    ["zmtp", "libzmq"],
+    ["libzmq", "zmtp"],
+  ] as const) {
+    test(`${serverName} server asks its ZAP handler about a ${clientName} NULL peer: 200 admits, 400 refuses`, async () => {
+      const S = libs[serverName]
+      const C = libs[clientName]
+      let allow = true
+      const requests = await zapHandler(S, mechanism => mechanism === "NULL" && allow)
+      const pull = track(new S.Pull({zapDomain: "global", linger: 0}))
+      await pull.bind("tcp://127.0.0.1:*")
+      const push = track(new C.Push({linger: 0}))
+      push.connect(pull.lastEndpoint!)
+      await push.send("admitted")
+      expect((await pull.receive())[0]!.toString()).toBe("admitted")
+      expect(requests[0]).toEqual(["1.0", "1", "global", "127.0.0.1", "", "NULL"])
+
+      allow = false
+      const refused = track(new C.Push({linger: 0}))
+      const events: number[] = []
+      refused.events.on("handshake:error:auth", e => events.push((e.error as unknown as {status: number}).status))
+      refused.connect(pull.lastEndpoint!)
+      await refused.send("refused")
+      await until(() => events.length > 0)
+      expect(events[0]).toBe(400)
+      await sleep(100)
+      expect(pull.readable).toBe(false)
+    })
+  }
+})
