@@ -68,10 +68,10 @@ export function isInside(root: string, child: string): boolean {
 
 /**
  * Creates the directories of `segments` (all but the last) below `root` (a realpath) and returns
- * the resolved parent directory, or null when a component is not a directory or resolves (through
- * a symbolic link) outside `root`.
+ * the resolved parent directory; or why not: "escape" when a component resolves (through a
+ * symbolic link) outside `root`, "file" when a component is not a directory.
  */
-export async function safeParent(root: string, segments: string[]): Promise<string | null> {
+export async function safeParent(root: string, segments: string[]): Promise<{dir: string} | {blocked: "escape" | "file"}> {
   let dir = root
   for (const seg of segments.slice(0, -1)) {
     dir = join(dir, seg)
@@ -79,25 +79,25 @@ export async function safeParent(root: string, segments: string[]): Promise<stri
       const st = await lstat(dir)
       if (st.isSymbolicLink()) {
         const real = await realpath(dir)
-        if (!isInside(root, real)) return null
-        if (!(await lstat(real)).isDirectory()) return null
+        if (!isInside(root, real)) return {blocked: "escape"}
+        if (!(await lstat(real)).isDirectory()) return {blocked: "file"}
       } else if (!st.isDirectory()) {
-        return null
+        return {blocked: "file"}
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") return null
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") return {blocked: "escape"}
       try {
         await mkdir(dir)
       } catch (e2) {
-        if ((e2 as NodeJS.ErrnoException).code !== "EEXIST") return null
+        if ((e2 as NodeJS.ErrnoException).code !== "EEXIST") return {blocked: "file"}
       }
     }
   }
   try {
     const real = await realpath(dir)
-    return isInside(root, real) ? real : null
+    return isInside(root, real) ? {dir: real} : {blocked: "escape"}
   } catch {
-    return null
+    return {blocked: "escape"}
   }
 }
 

@@ -151,6 +151,12 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     this.options.log?.(line)
   }
 
+  /** Reports an error to "error" listeners, or to the log when there are none (never throws). */
+  private fail(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err)
+    else this.log(`error: ${err.message}`)
+  }
+
   /** The endpoint the ROUTER is bound to (resolved, e.g. tcp://127.0.0.1:41234). */
   get endpoint(): string | null {
     return this.router?.lastEndpoint ?? null
@@ -163,7 +169,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     const tree = new PublishedTree(resolve(location), {stableMs: this.options.stableMs, rescanMs: this.options.rescanMs, watch: this.options.watch})
     const mount: Mount = {alias: a, tree}
     tree.on("change", (rel, version) => this.onTreeChange(mount, rel, version))
-    tree.on("error", err => this.emit("error", err))
+    tree.on("error", err => this.fail(err))
     await tree.start()
     if (this.closed) {
       tree.stop()
@@ -266,7 +272,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       try {
         this.handle(msg[0]!, msg.slice(1))
       } catch (e) {
-        this.emit("error", e as Error)
+        this.fail(e as Error)
       }
     }
   }
@@ -363,6 +369,14 @@ export class FmqServer extends EventEmitter<ServerEvents> {
 
     const resync = msg.options.get("RESYNC") === "1"
     const prune = msg.options.get("PRUNE") === "1"
+    // Deletes first: they free the names (a file that became a directory) and the space.
+    if (prune) {
+      for (const vpath of new Set([...cache.keys(), ...resume.keys()])) {
+        if (this.exists(vpath)) continue
+        peer.known.delete(vpath)
+        peer.enqueue(vpath, {op: "delete", size: 0})
+      }
+    }
     if (resync) {
       for (const [vpath, version] of this.filesUnder(sub)) {
         if (cache.get(vpath) === version.sha1) continue
@@ -373,13 +387,6 @@ export class FmqServer extends EventEmitter<ServerEvents> {
           patch.size = version.size - r.offset
         }
         peer.enqueue(vpath, patch)
-      }
-    }
-    if (prune) {
-      for (const vpath of new Set([...cache.keys(), ...resume.keys()])) {
-        if (this.exists(vpath)) continue
-        peer.known.delete(vpath)
-        peer.enqueue(vpath, {op: "delete", size: 0})
       }
     }
     this.log(`${hexId(peer.id)} subscribed ${sub}${resync ? " (resync)" : ""}: ${peer.queue.size} queued, cache ${cache.size}, resume ${resume.size}`)
@@ -427,8 +434,11 @@ export class FmqServer extends EventEmitter<ServerEvents> {
         if (this.live(peer)) peer.outbox.push(frame)
       }
     } catch (e) {
-      this.emit("error", e as Error)
-      if (this.live(peer)) this.drop(peer, `internal error: ${(e as Error).message}`)
+      // A read failing because the session was dropped meanwhile is not an error.
+      if (this.live(peer)) {
+        this.fail(e as Error)
+        this.drop(peer, `internal error: ${(e as Error).message}`)
+      }
     } finally {
       peer.pumping = false
     }
@@ -534,10 +544,8 @@ export class FmqServer extends EventEmitter<ServerEvents> {
 
   private cheezburger(peer: Peer, m: {operation: number; filename: string; offset: number; eof: boolean; headers: Hash; chunk: Buffer}): Buffer {
     const headers = new Map(m.headers)
-    if (m.operation === OP_CREATE) {
-      headers.set("QUEUE-FILES", String(peer.queue.size))
-      headers.set("QUEUE-BYTES", String(Math.max(0, peer.queuedBytes)))
-    }
+    headers.set("QUEUE-FILES", String(peer.queue.size))
+    headers.set("QUEUE-BYTES", String(Math.max(0, peer.queuedBytes)))
     return encode({id: "CHEEZBURGER", sequence: peer.sequence++, ...m, headers, dialect: peer.dialect})
   }
 

@@ -89,6 +89,7 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
   private quickScan: NodeJS.Timeout | null = null
   private settling = false
   private scanning: Promise<void> | null = null
+  private rescanAgain = false
   private stopped = false
 
   constructor(
@@ -118,6 +119,10 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
       this.rescanTimer.unref()
     }
     this.scheduleSettle()
+  }
+
+  private fail(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err)
   }
 
   stop(): void {
@@ -165,18 +170,24 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
 
   /** Compares the whole tree with the index; whatever differs becomes pending. */
   rescan(): Promise<void> {
-    if (this.scanning) return this.scanning
+    if (this.scanning) {
+      // A walk is under way but may have passed the change already: walk again after it.
+      this.rescanAgain = true
+      return this.scanning
+    }
     this.scanning = (async () => {
       try {
+        this.rescanAgain = false
         const found = await this.walk()
         if (this.stopped) return
         for (const [rel, st] of found) this.observe(rel, st)
         for (const rel of [...this.files.keys(), ...this.pending.keys()]) if (!found.has(rel)) this.observe(rel, null)
         this.scheduleSettle()
       } catch (e) {
-        this.emit("error", e as Error)
+        this.fail(e as Error)
       } finally {
         this.scanning = null
+        if (this.rescanAgain && !this.stopped) void this.rescan()
       }
     })()
     return this.scanning
@@ -223,22 +234,33 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
       if (name === null) this.scheduleQuickScan()
       return
     }
+    // A published file on the way to this name has become a directory.
+    const parts = name.split("/")
+    for (let i = 1; i < parts.length; i++) {
+      const up = parts.slice(0, i).join("/")
+      if (this.files.has(up) || this.pending.has(up)) this.observe(up, null)
+    }
+    const goneBelow = () => {
+      const prefix = name + "/"
+      for (const rel of [...this.files.keys(), ...this.pending.keys()]) if (rel.startsWith(prefix)) this.observe(rel, null)
+    }
     void lstat(join(this.root, name)).then(
       st => {
         if (this.stopped) return
         if (st.isFile()) {
           this.observe(name, st)
-          this.scheduleSettle()
-        } else if (st.isDirectory()) {
-          this.scheduleQuickScan()
+          goneBelow() // it may have been a directory
+        } else {
+          if (this.files.has(name) || this.pending.has(name)) this.observe(name, null) // a file became a directory
+          if (st.isDirectory()) this.scheduleQuickScan()
         }
+        this.scheduleSettle()
       },
       () => {
         if (this.stopped) return
         // Gone: the file itself, or a directory with files under it.
         this.observe(name, null)
-        const prefix = name + "/"
-        for (const rel of [...this.files.keys(), ...this.pending.keys()]) if (rel.startsWith(prefix)) this.observe(rel, null)
+        goneBelow()
         this.scheduleSettle()
       },
     )
@@ -288,7 +310,7 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
         await this.settleOne(rel, cur, false)
       }
     } catch (e) {
-      this.emit("error", e as Error)
+      this.fail(e as Error)
     } finally {
       this.settling = false
       this.scheduleSettle()
