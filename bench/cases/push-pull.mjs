@@ -1,7 +1,9 @@
 /**
  * PUSH→PULL throughput, shaped like libzmq's local_thr/remote_thr: the receiver binds, the sender
  * connects and sends `count` messages of `size` bytes with `await push.send(msg)` in a loop; the
- * receiver's clock starts at the first message and stops at the last (`await pull.receive()`).
+ * receiver reads with `for await (const [msg] of pull)` as zeromq.js's README shows for PULL
+ * (`--recv=receive` switches to `await pull.receive()`); its clock starts at the first message
+ * and stops at the last.
  * tcp and ipc run sender and receiver in two processes; inproc runs both in one process.
  */
 import {bindAddress, payload} from "../lib/common.mjs"
@@ -14,10 +16,10 @@ const MiB = 1024 * 1024
 
 /** Starting message counts per contender (run.mjs resizes them so a run takes ~1.5 s). */
 const SIZES = [
-  {tag: "16", size: 16, counts: {zmtp: 1_000_000, zeromq: 300_000, floor: 10_000_000}},
-  {tag: "1k", size: KiB, counts: {zmtp: 300_000, zeromq: 200_000, floor: 1_000_000}},
-  {tag: "64k", size: 64 * KiB, counts: {zmtp: 10_000, zeromq: 10_000, floor: 20_000}},
-  {tag: "1m", size: MiB, counts: {zmtp: 1_000, zeromq: 1_000, floor: 1_500}},
+  {tag: "16", size: 16, counts: {zmtp: 4_000_000, zeromq: 600_000, floor: 20_000_000}},
+  {tag: "1k", size: KiB, counts: {zmtp: 700_000, zeromq: 300_000, floor: 3_000_000}},
+  {tag: "64k", size: 64 * KiB, counts: {zmtp: 25_000, zeromq: 35_000, floor: 40_000}},
+  {tag: "1m", size: MiB, counts: {zmtp: 2_500, zeromq: 3_000, floor: 3_000}},
 ]
 
 export const cases = []
@@ -28,7 +30,7 @@ for (const transport of ["tcp", "ipc"]) {
       title: `PUSH→PULL ${transport} ${s.size >= MiB ? s.size / MiB + " MiB" : s.size >= KiB ? s.size / KiB + " KiB" : s.size + " B"}`,
       metric: s.size >= 64 * KiB ? "mbPerSec" : "msgsPerSec",
       counts: s.counts,
-      run: (contender, count) => runThr(transport, s.size, contender, count),
+      run: (contender, count, opts) => runThr(transport, s.size, contender, count, opts.recv),
     })
   }
 }
@@ -36,19 +38,19 @@ cases.push({
   id: "push-pull-inproc-16",
   title: "PUSH→PULL inproc 16 B",
   metric: "msgsPerSec",
-  counts: {zmtp: 2_000_000, zeromq: 300_000, floor: 10_000_000},
-  run: async (contender, count) =>
+  counts: {zmtp: 6_000_000, zeromq: 500_000, floor: 12_000_000},
+  run: async (contender, count, opts) =>
     withRoles(async start => {
-      const r = start(FILE, "inproc", contender, {count, size: 16})
+      const r = start(FILE, "inproc", contender, {count, size: 16, recv: opts.recv})
       const {result} = await r.wait("done")
       return thrResult(result, 16)
     }),
 })
 
-async function runThr(transport, size, contender, count) {
+async function runThr(transport, size, contender, count, recv) {
   const floor = contender === "floor"
   return withRoles(async start => {
-    const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size})
+    const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size, recv})
     const {endpoint} = await rx.wait("ready")
     const tx = start(FILE, floor ? "floorSender" : "sender", contender, {endpoint, count, size})
     const {result: r} = await rx.wait("done")
@@ -65,19 +67,33 @@ function thrResult(r, size) {
 
 // ---- roles (run inside bench/worker.mjs) --------------------------------------------------------
 
+/** Receives `count` messages; the clock starts at the first. Returns [seconds, bytes]. */
+async function receiveAll(pull, count, recv = "iter") {
+  let t0 = 0
+  let got = 0
+  let bytes = 0
+  if (recv === "receive") {
+    for (; got < count; got++) {
+      const [msg] = await pull.receive()
+      if (got === 0) t0 = performance.now()
+      bytes += msg.length
+    }
+  } else {
+    for await (const [msg] of pull) {
+      if (got === 0) t0 = performance.now()
+      bytes += msg.length
+      if (++got === count) break
+    }
+  }
+  return [(performance.now() - t0) / 1000, bytes]
+}
+
 export const roles = {
-  async receiver(zmq, {address, count, size}, io) {
+  async receiver(zmq, {address, count, size, recv}, io) {
     const pull = new zmq.Pull()
     await pull.bind(address)
     io.send("ready", {endpoint: pull.lastEndpoint})
-    const [first] = await pull.receive()
-    const t0 = performance.now()
-    let bytes = first.length
-    for (let i = 1; i < count; i++) {
-      const [msg] = await pull.receive()
-      bytes += msg.length
-    }
-    const elapsed = (performance.now() - t0) / 1000
+    const [elapsed, bytes] = await receiveAll(pull, count, recv)
     if (bytes !== count * size) throw new Error(`received ${bytes} bytes, expected ${count * size}`)
     pull.close()
     return {elapsed, count}
@@ -125,7 +141,7 @@ export const roles = {
   },
 
   /** Both ends in this process: zmtp or zeromq.js over inproc, or (floor) a bare async queue. */
-  async inproc(zmq, {count, size}) {
+  async inproc(zmq, {count, size, recv}) {
     let push, pull
     if (zmq) {
       pull = new zmq.Pull()
@@ -136,14 +152,9 @@ export const roles = {
       push = pull = new AsyncChannel(1000)
     }
     const msg = payload(size)
-    const receiving = (async () => {
-      await pull.receive()
-      const t0 = performance.now()
-      for (let i = 1; i < count; i++) await pull.receive()
-      return (performance.now() - t0) / 1000
-    })()
+    const receiving = receiveAll(pull, count, recv)
     for (let i = 0; i < count; i++) await push.send(msg)
-    const elapsed = await receiving
+    const [elapsed] = await receiving
     push.close?.()
     pull.close?.()
     return {elapsed, count}
@@ -187,8 +198,16 @@ class AsyncChannel {
     })
   }
 
+  [Symbol.asyncIterator]() {
+    return {next: () => (this.length > 0 ? Promise.resolve({value: this.take(), done: false}) : this.receive().then(value => ({value, done: false})))}
+  }
+
   receive() {
     if (this.length === 0) return new Promise(resolve => (this.reader = resolve))
+    return Promise.resolve(this.take())
+  }
+
+  take() {
     const msg = this.queue[this.head++]
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head)
@@ -199,6 +218,6 @@ class AsyncChannel {
       this.writer = null
       w()
     }
-    return Promise.resolve(msg)
+    return msg
   }
 }

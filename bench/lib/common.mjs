@@ -12,9 +12,12 @@ export const ROOT_DIR = path.dirname(BENCH_DIR)
 export const CONTENDERS = ["zmtp", "zeromq", "floor"]
 export const CONTENDER_LABEL = {zmtp: "zmtp", zeromq: "zeromq.js", floor: "net floor"}
 
+/** zmtp's build folder: dist/ (what `npm run bench` just built), or ZMTP_DIST to measure another build. */
+export const ZMTP_DIST = path.resolve(process.env.ZMTP_DIST ?? path.join(ROOT_DIR, "dist"))
+
 /** Loads a contender's module: zmtp's ESM build, the zeromq devDependency, or nothing (floor). */
 export async function loadLib(lib) {
-  if (lib === "zmtp") return import(pathToFileURL(path.join(ROOT_DIR, "dist/esm/index.js")).href)
+  if (lib === "zmtp") return import(pathToFileURL(path.join(ZMTP_DIST, "esm/index.js")).href)
   if (lib === "zeromq") return import("zeromq")
   return null
 }

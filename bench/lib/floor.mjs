@@ -122,15 +122,15 @@ export class FrameParser {
 export const isLast = flags => (flags & FLAG_MORE) === 0
 
 /** A net server on the endpoint ("tcp://127.0.0.1:*" or "ipc:///path"); resolves with [server, address]. */
-export async function listen(address, onConnection) {
+export async function listen(address, onConnection, backlog = 511) {
   const server = net.createServer({noDelay: true}, onConnection)
   if (address.startsWith("tcp://")) {
     const [, host, port] = /^tcp:\/\/(.*):(\*|\d+)$/.exec(address)
-    server.listen(port === "*" ? 0 : Number(port), host)
+    server.listen({port: port === "*" ? 0 : Number(port), host, backlog})
     await once(server, "listening")
     return [server, `tcp://${host}:${server.address().port}`]
   }
-  server.listen(address.slice("ipc://".length))
+  server.listen({path: address.slice("ipc://".length), backlog})
   await once(server, "listening")
   return [server, address]
 }

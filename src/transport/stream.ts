@@ -151,7 +151,7 @@ export class StreamListener {
         server.emit("error", Object.assign(new Error(handle), {code: handle}))
         return false
       }
-      if (handle) server.listen(handle, finish)
+      if (handle) server.listen(handle, this.opts.backlog, finish)
       else server.listen({host, port: endpoint.port, backlog: this.opts.backlog, ipv6Only: false}, finish)
     } else {
       server.listen({path: endpoint.path, backlog: this.opts.backlog}, finish)

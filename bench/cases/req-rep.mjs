@@ -1,0 +1,151 @@
+/**
+ * REQ↔REP round trip, shaped like libzmq's local_lat/remote_lat: the REP binds and echoes, the REQ
+ * connects and does round trips (`await req.send(msg)` then `await req.receive()`). Reported: the
+ * mean round trip in µs.
+ *
+ * Latency on a shared 2-core machine swings by 2× from one second to the next, so this case
+ * interleaves finely: each round starts a REQ/REP pair of processes per contender, warms them up,
+ * and then runs 10 bursts of each contender in turn (alternating the order), while the pairs that
+ * are not in their burst sit idle. A round reports each contender's median burst.
+ * The floor echoes pre-framed ZMTP frames over a bare net socket (TCP_NODELAY on both ends).
+ */
+import {bindAddress, median, payload} from "../lib/common.mjs"
+import {FrameParser, frame, listen, connect} from "../lib/floor.mjs"
+import {withRoles} from "../lib/proc.mjs"
+
+const FILE = "req-rep.mjs"
+
+export const cases = []
+for (const transport of ["tcp", "ipc"]) {
+  for (const [tag, size] of [["16", 16], ["1k", 1024]]) {
+    cases.push({
+      id: `req-rep-${transport}-${tag}`,
+      title: `REQ↔REP ${transport} ${size === 1024 ? "1 KiB" : `${size} B`}`,
+      metric: "rttUs",
+      lowerIsBetter: ["rttUs"],
+      counts: {zmtp: 25_000, zeromq: 12_000, floor: 30_000},
+      notes: r => (r.bestUs === undefined ? "" : `best burst ${r.bestUs.toFixed(1)} µs`),
+      runAll: (order, counts, opts) => runLat(transport, size, order, counts, opts),
+    })
+  }
+}
+
+async function runLat(transport, size, order, counts, opts) {
+  const bursts = opts.quick ? 5 : 10
+  const warmup = opts.quick ? 200 : 1000
+  return withRoles(async start => {
+    const pairs = {}
+    for (const c of order) {
+      const floor = c === "floor"
+      const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)})
+      const {endpoint} = await rep.wait("ready")
+      const req = start(FILE, floor ? "floorClient" : "req", c, {endpoint, size, warmup})
+      await req.wait("warm")
+      pairs[c] = {rep, req, rtts: [], elapsed: 0}
+    }
+    for (let b = 0; b < bursts; b++) {
+      for (const c of b % 2 ? [...order].reverse() : order) {
+        const p = pairs[c]
+        const n = Math.max(1, Math.round(counts[c] / bursts))
+        p.req.send("burst", {n})
+        const {elapsed} = await p.req.wait("burst-done")
+        p.rtts.push((elapsed * 1e6) / n)
+        p.elapsed += elapsed
+      }
+    }
+    const results = {}
+    for (const c of order) {
+      const p = pairs[c]
+      p.req.send("burst", {n: 0})
+      const {result: r} = await p.req.wait("done")
+      p.rep.send("stop")
+      const {result: e} = await p.rep.wait("done")
+      results[c] = {rttUs: median(p.rtts), bestUs: Math.min(...p.rtts), elapsed: p.elapsed, peakRssMB: Math.max(r.peakRssMB, e.peakRssMB)}
+    }
+    return results
+  })
+}
+
+// ---- roles (run inside bench/worker.mjs) --------------------------------------------------------
+
+export const roles = {
+  async rep(zmq, {address}, io) {
+    const rep = new zmq.Reply()
+    await rep.bind(address)
+    io.send("ready", {endpoint: rep.lastEndpoint})
+    io.wait("stop").then(() => rep.close())
+    try {
+      for (;;) {
+        const msg = await rep.receive()
+        await rep.send(msg)
+      }
+    } catch (e) {
+      if (!rep.closed) throw e
+    }
+  },
+
+  async req(zmq, {endpoint, size, warmup}, io) {
+    const req = new zmq.Request()
+    req.connect(endpoint)
+    const msg = payload(size)
+    const burst = async n => {
+      const t0 = performance.now()
+      for (let i = 0; i < n; i++) {
+        await req.send(msg)
+        const [reply] = await req.receive()
+        if (reply.length !== size) throw new Error(`reply of ${reply.length} bytes`)
+      }
+      return (performance.now() - t0) / 1000
+    }
+    await burst(warmup)
+    io.send("warm")
+    for (;;) {
+      const {n} = await io.wait("burst")
+      if (n === 0) break
+      io.send("burst-done", {elapsed: await burst(n)})
+    }
+    req.close()
+  },
+
+  async floorEcho(_, {address}, io) {
+    const socks = []
+    const [server, endpoint] = await listen(address, sock => {
+      socks.push(sock)
+      const parser = new FrameParser((flags, body) => sock.write(frame(body, flags)))
+      sock.on("data", chunk => parser.push(chunk))
+    })
+    io.send("ready", {endpoint})
+    await io.wait("stop")
+    for (const s of socks) s.destroy()
+    server.close()
+  },
+
+  async floorClient(_, {endpoint, size, warmup}, io) {
+    const sock = await connect(endpoint)
+    const request = frame(payload(size))
+    let onReply = null
+    const parser = new FrameParser((flags, body) => {
+      if (body.length !== size) throw new Error(`reply of ${body.length} bytes`)
+      onReply()
+    })
+    sock.on("data", chunk => parser.push(chunk))
+    const burst = n =>
+      new Promise(resolve => {
+        let left = n
+        const t0 = performance.now()
+        onReply = () => {
+          if (--left === 0) resolve((performance.now() - t0) / 1000)
+          else sock.write(request)
+        }
+        sock.write(request)
+      })
+    await burst(warmup)
+    io.send("warm")
+    for (;;) {
+      const {n} = await io.wait("burst")
+      if (n === 0) break
+      io.send("burst-done", {elapsed: await burst(n)})
+    }
+    sock.destroy()
+  },
+}

@@ -1,0 +1,297 @@
+/**
+ * The benchmark orchestrator: `npm run bench [-- options]`.
+ *
+ *   --case ID[,ID...]   run only these cases (exact id, a glob with *, or an id prefix such as
+ *                       "push-pull-tcp"); --list prints the ids
+ *   --quick             short runs (~0.3 s each) and 1 M instead of 10 M stalled-SUB sends
+ *   --rounds N          rounds per case (default 3; contenders interleave, the median is reported)
+ *   --only LIB[,LIB]    contenders to run: zmtp, zeromq, floor (default all three)
+ *   --cpu-prof[=LIB[:ROLE]]  write V8 CPU profiles of the workers to bench/prof/ (default zmtp:any)
+ *   --recv=iter|receive how PULL receivers read: `for await` (default, as zeromq.js's README
+ *                       shows for PULL) or `await sock.receive()`
+ *   --out FILE          write the markdown report there (a full run writes bench/RESULTS.md)
+ *
+ * Each case runs its contenders in turn, round after round, rotating their order every round so
+ * that machine noise hits them alike; each run is sized (from the previous round) to last ~1.5 s.
+ */
+import {execSync} from "node:child_process"
+import fs from "node:fs"
+import path from "node:path"
+import {BENCH_DIR, CONTENDERS, CONTENDER_LABEL, ROOT_DIR, ZMTP_DIST, machineInfo, median} from "./lib/common.mjs"
+import {procOptions} from "./lib/proc.mjs"
+
+const CASE_FILES = ["push-pull.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
+
+// ---- command line ---------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, cpuProf: null, out: null, list: false, recv: "iter"}
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s)
+    const value = () => inline ?? argv[++i]
+    switch (flag) {
+      case "--case":
+      case "--cases":
+        opts.cases = value().split(",").filter(Boolean)
+        break
+      case "--quick":
+        opts.quick = true
+        break
+      case "--rounds":
+        opts.rounds = Math.max(1, Number(value()))
+        break
+      case "--only":
+        opts.only = value().split(",").map(s => (s === "zeromq.js" ? "zeromq" : s))
+        break
+      case "--cpu-prof": {
+        const [lib = "zmtp", role = "any"] = (inline ?? "zmtp").split(":")
+        opts.cpuProf = {lib, role, dir: path.join(BENCH_DIR, "prof")}
+        break
+      }
+      case "--recv":
+        opts.recv = value()
+        if (!["iter", "receive"].includes(opts.recv)) throw new Error("--recv takes iter or receive")
+        break
+      case "--out":
+        opts.out = value()
+        break
+      case "--list":
+        opts.list = true
+        break
+      default:
+        throw new Error(`unknown option ${argv[i]} (see the top of bench/run.mjs)`)
+    }
+  }
+  return opts
+}
+
+function selected(id, patterns) {
+  if (!patterns) return true
+  return patterns.some(p => {
+    if (p === id) return true
+    if (p.includes("*")) return new RegExp(`^${p.split("*").map(s => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(id)
+    return id.startsWith(p.endsWith("-") ? p : `${p}-`)
+  })
+}
+
+// ---- running --------------------------------------------------------------------------------
+
+/** How long one measured run should last; counts are resized toward it after every run. */
+const TARGET_S = {full: 1.5, quick: 0.3}
+
+async function runCase(def, opts) {
+  const contenders = CONTENDERS.filter(c => opts.only.includes(c) && def.counts?.[c] !== undefined)
+  const counts = {}
+  for (const c of contenders) counts[c] = def.fixedCount ? def.counts[c](opts) : Math.max(2, Math.round(def.counts[c] * (opts.quick ? 0.25 : 1)))
+  const runs = Object.fromEntries(contenders.map(c => [c, []]))
+  const target = opts.quick ? TARGET_S.quick : TARGET_S.full
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length])
+    if (def.runAll) {
+      // The case interleaves its contenders itself, burst by burst, inside one round.
+      const t0 = performance.now()
+      let all
+      try {
+        all = await def.runAll(order, counts, opts)
+      } catch (e) {
+        console.error(`  ${def.id}: ${e.message}`)
+        all = Object.fromEntries(order.map(c => [c, {error: e.message.split("\n")[0]}]))
+      }
+      const wall = (performance.now() - t0) / 1000
+      for (const c of order) {
+        const r = all[c]
+        runs[c].push(r)
+        process.stderr.write(`  ${def.id} round ${round + 1} ${CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]})\n`)
+        if (!r.error && r.elapsed > 0) counts[c] = Math.max(2, Math.round(counts[c] * Math.min(20, Math.max(0.05, target / r.elapsed))))
+      }
+      process.stderr.write(`  ${def.id} round ${round + 1}: ${wall.toFixed(1)} s\n`)
+      continue
+    }
+    for (const c of order) {
+      const t0 = performance.now()
+      let r
+      try {
+        r = await def.run(c, counts[c], opts)
+      } catch (e) {
+        console.error(`  ${def.id} ${c}: ${e.message}`)
+        r = {error: e.message.split("\n")[0]}
+      }
+      runs[c].push(r)
+      const wall = (performance.now() - t0) / 1000
+      process.stderr.write(`  ${def.id} round ${round + 1} ${CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]}, ${wall.toFixed(1)} s)\n`)
+      if (!def.fixedCount && !r.error && r.elapsed > 0) {
+        const next = counts[c] * Math.min(20, Math.max(0.05, target / r.elapsed))
+        counts[c] = Math.max(2, Math.round(next))
+      }
+    }
+  }
+  const results = {}
+  for (const c of contenders) {
+    const ok = runs[c].filter(r => !r.error)
+    if (ok.length === 0) {
+      results[c] = {error: runs[c][0]?.error ?? "no run"}
+      continue
+    }
+    const keys = new Set(ok.flatMap(r => Object.keys(r)))
+    results[c] = Object.fromEntries([...keys].map(k => [k, median(ok.map(r => r[k]))]))
+    results[c].rounds = ok.length
+  }
+  return results
+}
+
+// ---- formatting -----------------------------------------------------------------------------
+
+const fmt = {
+  int: v => (v === undefined ? "" : Math.round(v).toLocaleString("en-US")),
+  num: (v, d = 1) => (v === undefined ? "" : v.toFixed(d)),
+  ratio: v => (v === undefined || !Number.isFinite(v) ? "—" : `${v.toFixed(2)}×`),
+}
+
+function summary(def, r) {
+  const parts = []
+  if (r.msgsPerSec !== undefined) parts.push(`${fmt.int(r.msgsPerSec)} msg/s`)
+  if (r.mbPerSec !== undefined) parts.push(`${fmt.num(r.mbPerSec)} MB/s`)
+  if (r.rttUs !== undefined) parts.push(`${fmt.num(r.rttUs)} µs`)
+  if (def.notes) parts.push(def.notes(r))
+  return parts.join(", ")
+}
+
+const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth"}
+
+function table(defs, all) {
+  const lines = [
+    "| case | contender | msgs/s | MB/s | round trip µs | peak RSS MB | notes |",
+    "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+  ]
+  for (const def of defs) {
+    for (const c of CONTENDERS) {
+      const r = all[def.id]?.[c]
+      if (!r) continue
+      if (r.error) {
+        lines.push(`| ${def.title} | ${CONTENDER_LABEL[c]} | error | | | | ${r.error.replace(/\|/g, "/")} |`)
+        continue
+      }
+      lines.push(`| ${def.title} | ${CONTENDER_LABEL[c]} | ${fmt.int(r.msgsPerSec)} | ${r.mbPerSec === undefined ? "" : fmt.num(r.mbPerSec)} | ${fmt.num(r.rttUs)} | ${fmt.num(r.peakRssMB, 0)} | ${def.notes ? def.notes(r) : ""} |`)
+    }
+  }
+  return lines.join("\n")
+}
+
+function ratioTable(defs, all) {
+  const lines = ["| case | metric | zmtp / zeromq.js | zmtp / floor |", "| --- | --- | ---: | ---: |"]
+  for (const def of defs) {
+    const res = all[def.id]
+    for (const metric of [def.metric, ...(def.extraMetrics ?? [])]) {
+      const z = res?.zmtp?.[metric]
+      const better = def.lowerIsBetter?.includes(metric) ? "lower is better" : "higher is better"
+      lines.push(`| ${def.title} | ${METRIC_LABEL[metric] ?? metric} (${better}) | ${fmt.ratio(z / res?.zeromq?.[metric])} | ${fmt.ratio(z / res?.floor?.[metric])} |`)
+    }
+  }
+  return lines.join("\n")
+}
+
+// ---- targets (issue 6) ----------------------------------------------------------------------
+
+function targets(opts) {
+  const stalledSends = opts.quick ? "1 M" : "10 M"
+  const m = (all, id, lib, key) => all[id]?.[lib]?.[key]
+  return [
+    {id: "push-pull-tcp-16", text: "PUSH→PULL tcp 16 B ≥ 6× zeromq.js msgs/s", value: a => m(a, "push-pull-tcp-16", "zmtp", "msgsPerSec") / m(a, "push-pull-tcp-16", "zeromq", "msgsPerSec"), pass: v => v >= 6, show: fmt.ratio},
+    {id: "push-pull-tcp-16", text: "PUSH→PULL tcp 16 B ≥ 30% of floor msgs/s", value: a => m(a, "push-pull-tcp-16", "zmtp", "msgsPerSec") / m(a, "push-pull-tcp-16", "floor", "msgsPerSec"), pass: v => v >= 0.3, show: pct},
+    {id: "push-pull-tcp-1k", text: "PUSH→PULL tcp 1 KiB ≥ 3× zeromq.js msgs/s", value: a => m(a, "push-pull-tcp-1k", "zmtp", "msgsPerSec") / m(a, "push-pull-tcp-1k", "zeromq", "msgsPerSec"), pass: v => v >= 3, show: fmt.ratio},
+    {id: "push-pull-tcp-1m", text: "PUSH→PULL tcp 1 MiB ≥ 85% of floor MB/s", value: a => m(a, "push-pull-tcp-1m", "zmtp", "mbPerSec") / m(a, "push-pull-tcp-1m", "floor", "mbPerSec"), pass: v => v >= 0.85, show: pct},
+    {id: "req-rep-tcp-16", text: "REQ↔REP tcp 16 B round trip ≤ 0.7× zeromq.js", value: a => m(a, "req-rep-tcp-16", "zmtp", "rttUs") / m(a, "req-rep-tcp-16", "zeromq", "rttUs"), pass: v => v <= 0.7, show: fmt.ratio},
+    {id: "req-rep-tcp-16", text: "REQ↔REP tcp 16 B round trip ≤ 1.25× floor", value: a => m(a, "req-rep-tcp-16", "zmtp", "rttUs") / m(a, "req-rep-tcp-16", "floor", "rttUs"), pass: v => v <= 1.25, show: fmt.ratio},
+    {id: "push-pull-inproc-16", text: "inproc 16 B ≥ 3 M msgs/s", value: a => m(a, "push-pull-inproc-16", "zmtp", "msgsPerSec"), pass: v => v >= 3e6, show: v => `${fmt.int(v)} msgs/s`},
+    {id: "stalled-sub-tcp", text: `stalled SUB: RSS growth < 50 MB over ${stalledSends} sends`, value: a => m(a, "stalled-sub-tcp", "zmtp", "growthMB"), pass: v => v < 50, show: v => `${fmt.num(v)} MB`},
+    {id: "router-dealers-tcp-1000", text: "1,000 idle connections < 20 MB over baseline (ROUTER process)", value: a => m(a, "router-dealers-tcp-1000", "zmtp", "routerGrowthMB"), pass: v => v < 20, show: v => `${fmt.num(v)} MB`},
+  ]
+}
+
+function pct(v) {
+  return `${(v * 100).toFixed(0)}%`
+}
+
+function evaluate(opts, all) {
+  const lines = []
+  for (const t of targets(opts)) {
+    if (!all[t.id]) continue
+    const v = t.value(all)
+    const verdict = v === undefined || Number.isNaN(v) ? "N/A " : t.pass(v) ? "PASS" : "FAIL"
+    lines.push(`${verdict}  ${t.text}: ${Number.isNaN(v) || v === undefined ? "not measured" : t.show(v)}`)
+  }
+  return lines.join("\n")
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  const defs = []
+  for (const file of CASE_FILES) {
+    const mod = await import(`./cases/${file}`)
+    for (const def of mod.cases) defs.push({...def, file})
+  }
+  if (opts.list) {
+    for (const d of defs) console.log(`${d.id.padEnd(28)} ${d.title}`)
+    return
+  }
+  const chosen = defs.filter(d => selected(d.id, opts.cases))
+  if (chosen.length === 0) throw new Error(`no case matches ${opts.cases} (try --list)`)
+  if (opts.cpuProf) {
+    fs.mkdirSync(opts.cpuProf.dir, {recursive: true})
+    procOptions.cpuProf = opts.cpuProf
+  }
+  const started = new Date()
+  const all = {}
+  for (const def of chosen) {
+    process.stderr.write(`${def.id}: ${def.title}\n`)
+    all[def.id] = await runCase(def, opts)
+  }
+  const machine = machineInfo()
+  const zeromqVersion = JSON.parse(fs.readFileSync(path.join(BENCH_DIR, "../node_modules/zeromq/package.json"), "utf8")).version
+  let rev = process.env.ZMTP_REV ?? "unknown"
+  if (!process.env.ZMTP_REV) {
+    try {
+      rev = execSync("git rev-parse --short HEAD", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()
+      if (execSync("git status --porcelain -- src", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()) rev += " plus uncommitted src/ changes"
+    } catch {}
+  }
+  const distNote = ZMTP_DIST === path.join(ROOT_DIR, "dist") ? "" : ` (build in ${ZMTP_DIST})`
+  const header = [
+    `- date: ${started.toISOString()}`,
+    `- machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGB} GB, ${machine.os}`,
+    `- Node ${machine.node}; zeromq.js ${zeromqVersion} (libzmq 4.3.5); zmtp ${rev}${distNote}`,
+    "- units: MB = 2^20 bytes; round trip = mean µs of one request and its reply; peak RSS = the larger of the processes' maxrss",
+    `- mode: ${opts.quick ? "quick" : "full"}, PULL reads with ${opts.recv === "iter" ? "for await" : "await receive()"}, ${opts.rounds} rounds per case, contender order rotated every round, median shown`,
+    `- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  ].join("\n")
+  const report = [
+    "## Results",
+    header,
+    "",
+    table(chosen, all),
+    "",
+    "## Ratios",
+    "",
+    ratioTable(chosen, all),
+    "",
+    "## Targets (issue 6)",
+    "",
+    "```",
+    evaluate(opts, all),
+    "```",
+  ].join("\n")
+  console.log(`\n${report}\n`)
+  const out = opts.out ?? (!opts.cases && !opts.quick && opts.only.length === CONTENDERS.length ? path.join(BENCH_DIR, "RESULTS.md") : null)
+  if (out) {
+    const intro = "# zmtp benchmark results\n\nWritten by `npm run bench` (see bench/README.md for what each case measures). MB is 2^20 bytes.\n\n"
+    fs.writeFileSync(out, `${intro}${report}\n`)
+    console.log(`written to ${path.relative(process.cwd(), out)}`)
+  }
+}
+
+main().catch(e => {
+  console.error(e?.stack ?? e)
+  process.exitCode = 1
+})
