@@ -21,6 +21,8 @@ export class Observer {
 
   constructor(socket: Socket) {
     if (!(socket instanceof Socket)) throw new TypeError("Socket must be a socket object")
+    // zmq_socket_monitor on a closed socket
+    if (socket.closed) throw errnoError("ENOTSOCK")
     const sink: EventSink = {
       push: event => this.#push(event),
       end: () => {

@@ -36,6 +36,8 @@ const ZAP_ENDPOINT = "zeromq.zap.01"
 const AUTH_MESSAGES: Record<number, string> = {300: "Temporary error", 400: "Authentication failure", 500: "Internal error"}
 /** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
 const SEND_ONLY = new Set([1, 8])
+/** SUB and PULL cannot send. */
+const SEND_NOT_SUPPORTED = new Set([2, 7])
 
 /** Converts what zeromq.js accepts as a message part into a Buffer. */
 export function toFrame(part: unknown): Buffer {
@@ -128,8 +130,6 @@ export class Socket {
   readonly #owner: PipeOwner
   #closed = false
   #binding = false
-  /** False for PUB and PUSH, whose receive() simply stays pending. */
-  readonly #receives: boolean
   readonly #pipes = new Set<Pipe>()
   readonly #binds: BindEntry[] = []
   readonly #connects: ConnectEntry[] = []
@@ -164,7 +164,6 @@ export class Socket {
     if (socketTypeName(type) === undefined) throw errnoError("EINVAL")
     if (ctx.sockets.size >= ctx.maxSocketCount) throw errnoError("EMFILE")
     this.#type = type
-    this.#receives = !SEND_ONLY.has(type)
     this.#context = ctx
     this.#options = new SocketOptions(
       type,
@@ -288,9 +287,12 @@ export class Socket {
     if (this.#binding) throw busyBinding()
   }
 
+  // zeromq.js throws argument errors and EBADF/EBUSY at once, and rejects for everything that
+  // libzmq itself reports (a bad address, a busy port, an unknown endpoint).
   bind(address: string): Promise<void> {
+    if (typeof address !== "string") throw new TypeError("Address must be a string")
+    this.#checkUsable()
     try {
-      this.#checkUsable()
       const endpoint = parseEndpoint(address, true, this.#options.ipv6)
       if (endpoint.protocol === "inproc") {
         this.#bindInproc(endpoint)
@@ -338,6 +340,8 @@ export class Socket {
   }
 
   unbind(address: string): Promise<void> {
+    if (typeof address !== "string") throw new TypeError("Address must be a string")
+    this.#checkUsable()
     try {
       this.unbindSync(address)
       return RESOLVED
@@ -379,7 +383,14 @@ export class Socket {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
     const i = this.#connects.findIndex(c => c.address === address)
-    if (i < 0) throw errnoError("ENOENT", undefined, address)
+    if (i < 0) {
+      // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.
+      const b = this.#binds.findIndex(e => e.address === address)
+      if (b < 0) throw errnoError("ENOENT", undefined, address)
+      const [entry] = this.#binds.splice(b, 1)
+      this.#closeBind(entry!)
+      return
+    }
     const [entry] = this.#connects.splice(i, 1)
     this.#closeConnect(entry!)
   }
@@ -389,8 +400,8 @@ export class Socket {
   send(message: MessageLike | MessageLike[], ..._options: unknown[]): Promise<void> {
     if (arguments.length === 0 || message === undefined) throw new TypeError("Message must be present")
     if (this.#closed) throw errnoError("EBADF")
-    if (this.#binding) return Promise.reject(busyBinding())
-    if (this.#sendOp) return Promise.reject(busyWriting())
+    if (this.#binding) throw busyBinding()
+    if (this.#sendOp) throw busyWriting()
     const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
     if (msg.length === 0) return RESOLVED
     const timeout = this.#options.sendTimeout
@@ -412,38 +423,53 @@ export class Socket {
 
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
-    if (this.#closed || this.#binding || this.#recvOp || !this.#receives) return undefined
+    if (this.#closed || this.#binding || this.#recvOp || !this.#pattern.canRecv) return undefined
     return this.#pattern.recv()
   }
 
   receive(): Promise<Buffer[]> {
     if (this.#closed) throw errnoError("EBADF")
-    if (this.#binding) return Promise.reject(busyBinding())
-    if (this.#recvOp) return Promise.reject(busyReading())
-    if (this.#receives) {
-      const msg = this.#pattern.recv()
-      if (msg) return Promise.resolve(msg)
-    }
+    if (this.#binding) throw busyBinding()
+    if (this.#recvOp) throw busyReading()
     const timeout = this.#options.receiveTimeout
-    if (this.#receives && timeout === 0) return Promise.reject(errnoError("EAGAIN"))
+    // As zeromq.js: receive now if a message is there (ZMQ_POLLIN) or no waiting is allowed;
+    // otherwise wait, and try once more when the wait ends (an out-of-turn REQ/REP gets EFSM).
+    if (timeout === 0 || this.#pattern.canRecv) {
+      try {
+        const msg = this.#pattern.recv()
+        if (msg) return Promise.resolve(msg)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
+    }
     return new Promise<Buffer[]>((resolve, reject) => {
       const op: Pending<Buffer[]> = {resolve, reject, timer: null}
-      if (timeout > 0) {
-        op.timer = setTimeout(() => {
-          if (this.#recvOp !== op) return
-          this.#recvOp = null
-          this.#updateKeepAlive()
-          reject(errnoError("EAGAIN"))
-        }, timeout)
-      }
+      if (timeout > 0) op.timer = setTimeout(() => this.#expireReceive(op), timeout)
       this.#recvOp = op
       this.#updateKeepAlive()
     })
   }
 
+  /** A receive whose wait ended (timeout or close) makes one last attempt, as zeromq.js does. */
+  #expireReceive(op: Pending<Buffer[]>): void {
+    if (this.#recvOp !== op) return
+    this.#recvOp = null
+    if (op.timer) clearTimeout(op.timer)
+    this.#updateKeepAlive()
+    try {
+      const msg = this.#closed ? undefined : this.#pattern.recv()
+      if (msg) op.resolve(msg)
+      else op.reject(errnoError("EAGAIN"))
+    } catch (e) {
+      op.reject(e as Error)
+    }
+  }
+
   #expireSend(op: PendingSend): void {
     if (this.#sendOp !== op) return
     this.#sendOp = null
+    if (op.timer) clearTimeout(op.timer)
     this.#updateKeepAlive()
     // zeromq.js tries the send once more when the wait ends: an out-of-turn REQ gets EFSM here.
     try {
@@ -473,9 +499,13 @@ export class Socket {
       }
     }
     const recv = this.#recvOp
-    if (recv && this.#receives) {
-      const msg = this.#pattern.recv()
-      if (msg) this.#finish(recv, () => recv.resolve(msg))
+    if (recv && this.#pattern.canRecv) {
+      try {
+        const msg = this.#pattern.recv()
+        if (msg) this.#finish(recv, () => recv.resolve(msg))
+      } catch (e) {
+        this.#finish(recv, () => recv.reject(e as Error))
+      }
     }
   }
 
@@ -504,13 +534,20 @@ export class Socket {
     this.#closed = true
     this.#context.sockets.delete(this)
     liveSockets.delete(this)
-    for (const op of [this.#sendOp, this.#recvOp]) {
-      if (!op) continue
-      if (op.timer) clearTimeout(op.timer)
-      op.reject(errnoError("EAGAIN"))
+    // Pending operations end as in zeromq.js: EAGAIN, or the error the operation itself gives
+    // (ENOTSUP for a send on a PULL, EFSM out of turn).
+    const send = this.#sendOp
+    if (send) {
+      this.#sendOp = null
+      if (send.timer) clearTimeout(send.timer)
+      send.reject(errnoError(SEND_NOT_SUPPORTED.has(this.#type) ? "ENOTSUP" : "EAGAIN"))
     }
-    this.#sendOp = null
-    this.#recvOp = null
+    const recv = this.#recvOp
+    if (recv) {
+      this.#recvOp = null
+      if (recv.timer) clearTimeout(recv.timer)
+      recv.reject(errnoError(SEND_ONLY.has(this.#type) ? "ENOTSUP" : "EAGAIN"))
+    }
     this.#updateKeepAlive()
     for (const c of this.#connects.splice(0)) this.#closeConnect(c, true)
     for (const b of this.#binds.splice(0)) this.#closeBind(b, true)

@@ -18,7 +18,7 @@ export type Endpoint =
   | {protocol: "inproc"; address: string; name: string}
 
 const SUPPORTED = new Set(["tcp", "ipc", "inproc"])
-const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss", "udp"])
+const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss"])
 
 export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean): Endpoint {
   if (typeof address !== "string") throw new TypeError("Address must be a string")
@@ -26,6 +26,8 @@ export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean):
   if (!m) throw errnoError("EINVAL", undefined, address)
   const protocol = m[1]!.toLowerCase()
   const rest = m[2]!
+  // udp:// exists in libzmq, but only for RADIO/DISH/DGRAM sockets.
+  if (protocol === "udp") throw errnoError("ENOCOMPATPROTO", "The protocol is not compatible with the socket type", address)
   if (!SUPPORTED.has(protocol)) {
     if (KNOWN_UNSUPPORTED.has(protocol) || /^[a-z]+$/.test(protocol)) throw errnoError("EPROTONOSUPPORT", undefined, address)
     throw errnoError("EINVAL", undefined, address)

@@ -28,7 +28,7 @@ export class RepPattern extends Pattern {
     return true
   }
   recv(): Msg | undefined {
-    if (this.replyTo) return undefined
+    if (this.replyTo) throw errnoError("EFSM")
     for (;;) {
       const msg = this.fq.recv()
       if (!msg) return undefined

@@ -41,7 +41,7 @@ export class ReqPattern extends DealerPattern {
   }
 
   override recv(): Msg | undefined {
-    if (!this.expectingReply) return undefined
+    if (!this.expectingReply) throw errnoError("EFSM")
     for (;;) {
       const msg = this.fq.recv()
       if (!msg) return undefined
