@@ -20,7 +20,9 @@ export class Observer {
   #unsubscribe: () => void
 
   constructor(socket: Socket) {
-    if (!(socket instanceof Socket)) throw new TypeError("Socket must be a socket object")
+    // zeromq.js: a non-object is a TypeError; an object that is not a socket is EINVAL (no code).
+    if (typeof socket !== "object" || socket === null) throw new TypeError("Socket must be a socket object")
+    if (!(socket instanceof Socket)) throw new Error("Invalid argument")
     // zmq_socket_monitor on a closed socket
     if (socket.closed) throw errnoError("ENOTSOCK")
     const sink: EventSink = {
@@ -49,10 +51,8 @@ export class Observer {
   }
 
   receive(): Promise<SocketEvent> {
-    if (this.#closed) return Promise.reject(errnoError("EBADF", "Socket is closed"))
-    if (this.#pending) {
-      return Promise.reject(errnoError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time"))
-    }
+    if (this.#closed) throw errnoError("EBADF", "Socket is closed")
+    if (this.#pending) throw errnoError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time")
     const next = this.#queue.shift()
     if (next) return Promise.resolve(this.#taken(next))
     return new Promise((resolve, reject) => {

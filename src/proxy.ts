@@ -19,17 +19,24 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   #resume: (() => void) | null = null
 
   constructor(frontEnd: F, backEnd: B) {
-    if (!(frontEnd instanceof Socket)) throw new TypeError("Front-end must be a socket object")
-    if (!(backEnd instanceof Socket)) throw new TypeError("Back-end must be a socket object")
+    // zeromq.js: a non-object is a TypeError; an object that is not a socket is EINVAL (no code).
+    if (typeof frontEnd !== "object" || frontEnd === null) throw new TypeError("Front-end must be a socket object")
+    if (typeof backEnd !== "object" || backEnd === null) throw new TypeError("Back-end must be a socket object")
+    if (!(frontEnd instanceof Socket) || !(backEnd instanceof Socket)) throw new Error("Invalid argument")
     this.frontEnd = frontEnd
     this.backEnd = backEnd
   }
 
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    // Checked before anything runs, and thrown rather than rejected, as zeromq.js does.
     if (this.#terminated) throw errnoError("EBADF")
     if (socketEndpointCount(this.frontEnd) === 0) throw errnoError("EINVAL", "Front-end socket must be bound or connected")
     if (socketEndpointCount(this.backEnd) === 0) throw errnoError("EINVAL", "Back-end socket must be bound or connected")
     this.#running = true
+    return this.#run()
+  }
+
+  async #run(): Promise<void> {
     const loops: Promise<void>[] = []
     if (!SEND_ONLY.has(this.frontEnd.type)) loops.push(this.#forward(this.frontEnd, this.backEnd))
     if (!SEND_ONLY.has(this.backEnd.type)) loops.push(this.#forward(this.backEnd, this.frontEnd))

@@ -39,13 +39,28 @@ const SEND_ONLY = new Set([1, 8])
 /** SUB and PULL cannot send. */
 const SEND_NOT_SUPPORTED = new Set([2, 7])
 
-/** Converts what zeromq.js accepts as a message part into a Buffer. */
+/** zeromq.js copies parts up to this size and shares larger ones (outgoing_msg.cc). */
+const ZERO_COPY_THRESHOLD = 128
+
+/**
+ * Converts what zeromq.js accepts as a message part into a Buffer, as its outgoing_msg.cc does:
+ * Buffers and typed arrays are bytes (copied when small, so a later change to the caller's
+ * buffer cannot alter a queued message), ArrayBuffers too, strings are UTF-8, null is an empty
+ * frame, a DataView is refused, and anything else becomes its string form.
+ */
 export function toFrame(part: unknown): Buffer {
-  if (Buffer.isBuffer(part)) return part
+  if (Buffer.isBuffer(part)) return part.length > ZERO_COPY_THRESHOLD ? part : Buffer.from(part)
   if (typeof part === "string") return Buffer.from(part, "utf8")
   if (part === null) return Buffer.alloc(0)
-  if (ArrayBuffer.isView(part)) return Buffer.from(part.buffer, part.byteOffset, part.byteLength)
-  if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) return Buffer.from(part)
+  if (ArrayBuffer.isView(part)) {
+    if (part instanceof DataView) throw new Error("Invalid argument")
+    const view = Buffer.from(part.buffer, part.byteOffset, part.byteLength)
+    return view.length > ZERO_COPY_THRESHOLD ? view : Buffer.from(view)
+  }
+  if (part instanceof ArrayBuffer) {
+    const view = Buffer.from(part)
+    return view.length > ZERO_COPY_THRESHOLD ? view : Buffer.from(view)
+  }
   return Buffer.from(String(part), "utf8")
 }
 
@@ -368,6 +383,8 @@ export class Socket {
     // libzmq (immediate=0) creates the pipe now, so sends queue before any connection exists.
     if (!opts.immediate) entry.pipe = this.#newPipe(address, entry.routingId, false)
     this.#connects.push(entry)
+    // libzmq records connects in ZMQ_LAST_ENDPOINT too.
+    opts.lastEndpoint = address
     if (endpoint.protocol === "inproc") {
       const connecter: InprocConnecter = {name: endpoint.name, completeInproc: binder => (binder as SocketBinder).join(this, entry)}
       entry.inproc = connecter
@@ -717,7 +734,8 @@ export class Socket {
       },
       e => {
         entry.engines.delete(e)
-        this.#emit({type: "disconnect", address})
+        // A connection we end by closing the socket is not reported (libzmq's monitor is gone).
+        if (!this.#closed) this.#emit({type: "disconnect", address})
         // 28..31/ZMTP: a bind-side peer's queue is destroyed with its connection.
         pipe?.terminate()
       },

@@ -142,6 +142,8 @@ export class StreamListener {
       finished = true
       this.pending = null
       const err = fromSystemError(e, endpoint.address)
+      // libzmq closes the socket it failed to bind before it reports the failure.
+      this.emit({type: "close"})
       this.emit({type: "bind:error", address: endpoint.address.replace(/^[a-z]+:\/\//, ""), error: err})
       done(err)
     })
@@ -215,7 +217,8 @@ export class StreamConnecter {
         : net.connect({path: endpoint.path})
     stream.unref()
     this.attemptStream = stream
-    this.emit({type: "connect:delay", address: endpoint.address})
+    // A unix-domain connect completes (or fails) at once: libzmq reports no delay for ipc.
+    if (endpoint.protocol === "tcp") this.emit({type: "connect:delay", address: endpoint.address})
     let timeout: NodeJS.Timeout | null = null
     if (this.opts.connectTimeout > 0) {
       timeout = setTimeout(() => stream.destroy(errnoError("ETIMEDOUT")), this.opts.connectTimeout)
