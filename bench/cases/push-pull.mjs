@@ -34,6 +34,16 @@ for (const transport of ["tcp", "ipc"]) {
     })
   }
 }
+// CURVE (issue 7): the same PUSH→PULL at 1 KiB with every frame in a MESSAGE box. No floor: the
+// raw socket has no encryption to compare with.
+cases.push({
+  id: "curve-push-pull-tcp-1k",
+  title: "CURVE PUSH→PULL tcp 1 KiB",
+  metric: "msgsPerSec",
+  counts: {zmtp: 100_000, zeromq: 100_000},
+  run: (contender, count, opts) => runThr("tcp", KiB, contender, count, opts.recv, true),
+})
+
 cases.push({
   id: "push-pull-inproc-16",
   title: "PUSH→PULL inproc 16 B",
@@ -47,12 +57,18 @@ cases.push({
     }),
 })
 
-async function runThr(transport, size, contender, count, recv) {
+/** Fixed test keys (libzmq's doc/zmq_curve.txt), so both processes agree without talking. */
+const CURVE = {
+  server: {publicKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", secretKey: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"},
+  client: {publicKey: "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID", secretKey: "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"},
+}
+
+async function runThr(transport, size, contender, count, recv, curve = false) {
   const floor = contender === "floor"
   return withRoles(async start => {
-    const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size, recv})
+    const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size, recv, curve})
     const {endpoint} = await rx.wait("ready")
-    const tx = start(FILE, floor ? "floorSender" : "sender", contender, {endpoint, count, size})
+    const tx = start(FILE, floor ? "floorSender" : "sender", contender, {endpoint, count, size, curve})
     const {result: r} = await rx.wait("done")
     tx.send("stop")
     const {result: s} = await tx.wait("done")
@@ -89,8 +105,8 @@ async function receiveAll(pull, count, recv = "iter") {
 }
 
 export const roles = {
-  async receiver(zmq, {address, count, size, recv}, io) {
-    const pull = new zmq.Pull()
+  async receiver(zmq, {address, count, size, recv, curve}, io) {
+    const pull = new zmq.Pull(curve ? {curveServer: true, curveSecretKey: CURVE.server.secretKey, curvePublicKey: CURVE.server.publicKey} : {})
     await pull.bind(address)
     io.send("ready", {endpoint: pull.lastEndpoint})
     const [elapsed, bytes] = await receiveAll(pull, count, recv)
@@ -99,8 +115,8 @@ export const roles = {
     return {elapsed, count}
   },
 
-  async sender(zmq, {endpoint, count, size}, io) {
-    const push = new zmq.Push()
+  async sender(zmq, {endpoint, count, size, curve}, io) {
+    const push = new zmq.Push(curve ? {curveServerKey: CURVE.server.publicKey, curveSecretKey: CURVE.client.secretKey, curvePublicKey: CURVE.client.publicKey} : {})
     push.connect(endpoint)
     const msg = payload(size)
     for (let i = 0; i < count; i++) await push.send(msg)
