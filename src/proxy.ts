@@ -5,10 +5,8 @@
  * any application.
  */
 import {errnoError} from "./errors.js"
-import {Socket, socketEndpointCount} from "./sockets/socket.js"
+import {SEND_ONLY, Socket, socketEndpointCount} from "./sockets/socket.js"
 
-/** PUB and PUSH cannot receive: nothing flows out of them. */
-const SEND_ONLY = new Set([1, 8])
 
 export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   readonly frontEnd: F

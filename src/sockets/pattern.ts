@@ -1,8 +1,8 @@
 /**
  * A pattern is one socket type's routing: how sends pick pipes, how receives pick messages, and
  * what happens when peers come and go. The public Socket owns the pipes and the transports and
- * calls these hooks; each type's file (types/*.ts) is small because the strategies (lb, fq,
- * dist, trie) carry the common work, as in libzmq.
+ * calls these hooks; each type's file (types/*.ts) is small because the strategies (lb, fq and
+ * the subscription trie) carry the common work, as in libzmq.
  */
 import type {Msg, Pipe} from "../engine/pipe.js"
 import type {SocketOptions} from "./sockopt.js"
@@ -42,12 +42,4 @@ export abstract class Pattern {
   /** ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE set on the socket (SUB, and XPUB in manual mode). */
   subscribe(_topic: Buffer): void {}
   unsubscribe(_topic: Buffer): void {}
-}
-
-/** For socket types that cannot receive (PUB, PUSH): receive stays pending, as in zeromq.js. */
-export const neverReadable = {
-  recv(): Msg | undefined {
-    return undefined
-  },
-  canRecv: false,
 }

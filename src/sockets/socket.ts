@@ -35,7 +35,8 @@ const ZAP_ENDPOINT = "zeromq.zap.01"
 /** zeromq.js AuthError messages by ZAP status. */
 const AUTH_MESSAGES: Record<number, string> = {300: "Temporary error", 400: "Authentication failure", 500: "Internal error"}
 /** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
-const SEND_ONLY = new Set([1, 8])
+/** PUB and PUSH cannot receive. */
+export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
 /** SUB and PULL cannot send. */
 const SEND_NOT_SUPPORTED = new Set([2, 7])
 
