@@ -71,7 +71,8 @@ const enum Phase {
 
 export class Engine implements PipeTransport, FrameHandler {
   private phase = Phase.Greeting
-  private greetingBuf = Buffer.alloc(GREETING_SIZE)
+  /** The peer's greeting as it arrives; dropped once read (idle connections stay small). */
+  private greetingBuf: Buffer | null = Buffer.allocUnsafe(GREETING_SIZE)
   private greetingLen = 0
   private peerGreeting: Greeting | null = null
   private readonly decoder: FrameDecoder
@@ -203,15 +204,17 @@ export class Engine implements PipeTransport, FrameHandler {
 
   /** Returns the bytes after the greeting, or null while the greeting is still incomplete. */
   private readGreeting(chunk: Buffer): Buffer | null {
+    const greeting = this.greetingBuf!
     const take = Math.min(GREETING_SIZE - this.greetingLen, chunk.length)
-    chunk.copy(this.greetingBuf, this.greetingLen, 0, take)
+    chunk.copy(greeting, this.greetingLen, 0, take)
     this.greetingLen += take
     // Refuse ZMTP 1.0/2.0 peers as soon as their first bytes tell.
-    checkGreetingPrefix(this.greetingBuf, this.greetingLen)
+    checkGreetingPrefix(greeting, this.greetingLen)
     if (this.greetingLen < GREETING_SIZE) return null
-    this.trace?.greeting("in", this.greetingBuf)
-    this.peerGreeting = parseGreeting(this.greetingBuf)
-    checkMechanism(this.options.mechanism.name, this.greetingBuf)
+    this.trace?.greeting("in", greeting)
+    this.peerGreeting = parseGreeting(greeting)
+    checkMechanism(this.options.mechanism.name, greeting)
+    this.greetingBuf = null
     this.phase = Phase.Handshake
     for (const frame of this.options.mechanism.start()) this.writeRaw(frame)
     return chunk.subarray(take)

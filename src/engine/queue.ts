@@ -4,10 +4,11 @@
  * up in profiles; a power-of-two ring does neither.
  */
 export class Queue<T> {
-  private items: (T | undefined)[] = new Array(16)
+  // Small to start: most pipes of an idle connection never hold more than a few messages.
+  private items: (T | undefined)[] = new Array(4)
   private head = 0
   private size = 0
-  private mask = 15
+  private mask = 3
 
   get length(): number {
     return this.size
@@ -35,10 +36,10 @@ export class Queue<T> {
   }
 
   clear(): void {
-    this.items = new Array(16)
+    this.items = new Array(4)
     this.head = 0
     this.size = 0
-    this.mask = 15
+    this.mask = 3
   }
 
   private grow(): void {

@@ -42,7 +42,8 @@ export class FrameDecoder {
   private state = State.Flags
   private flags = 0
   private size = 0
-  private sizeBytes = Buffer.alloc(8)
+  /** A long size split across chunks; allocated the first time one is. */
+  private sizeBytes: Buffer | null = null
   private sizeFilled = 0
   /** Body being filled across chunks: either one preallocated buffer or a list of chunk slices. */
   private body: Buffer | null = null
@@ -94,12 +95,13 @@ export class FrameDecoder {
           break
         case State.LongSize: {
           const take = Math.min(8 - this.sizeFilled, len - pos)
-          chunk.copy(this.sizeBytes, this.sizeFilled, pos, pos + take)
+          const sizeBytes = (this.sizeBytes ??= Buffer.allocUnsafe(8))
+          chunk.copy(sizeBytes, this.sizeFilled, pos, pos + take)
           this.sizeFilled += take
           pos += take
           if (this.sizeFilled === 8) {
-            const hi = this.sizeBytes.readUInt32BE(0)
-            const lo = this.sizeBytes.readUInt32BE(4)
+            const hi = sizeBytes.readUInt32BE(0)
+            const lo = sizeBytes.readUInt32BE(4)
             if (hi >= 0x80000000) {
               throw new ZmtpError("ERR_ZMTP_MESSAGE_TOO_LARGE", "Frame size of 2^63 bytes or more")
             }
