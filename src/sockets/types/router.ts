@@ -17,7 +17,14 @@ export class RouterPattern extends Pattern {
   private readonly byId = new Map<string, Pipe>()
   private nextId = randomBytes(4).readUInt32BE()
 
-  attach(_pipe: Pipe): void {}
+  attach(pipe: Pipe): void {
+    // A connect()ed pipe given ZMQ_CONNECT_ROUTING_ID is routable at once, before any connection:
+    // libzmq's xattach_pipe runs at connect() (immediate=0) and identify_peer takes the connect
+    // routing id there, so ["A", ...] sent right after connect(addr, {routingId: "A"}) is queued
+    // rather than dropped (or EHOSTUNREACH with mandatory). connected() re-identifies it.
+    const id = pipe.routingId
+    if (id && !this.byId.has(id.toString("latin1"))) this.byId.set(id.toString("latin1"), pipe)
+  }
 
   override connected(pipe: Pipe): boolean {
     // A reconnecting connect()ed pipe is identified afresh.

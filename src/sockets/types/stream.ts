@@ -34,7 +34,12 @@ export class StreamPattern extends Pattern {
 
   terminated(pipe: Pipe): void {
     const key = pipe.routingId?.toString("latin1")
-    if (key === undefined || this.byId.get(key) !== pipe) return
+    if (key === undefined || this.byId.get(key) !== pipe) {
+      // Closed by the application (send [id, ""]): no disconnect notice, as in libzmq, where only
+      // the engine's error path (the peer went away) pushes the final empty message.
+      this.fq.detach(pipe)
+      return
+    }
     this.byId.delete(key)
     // The disconnect notice comes after any data already received from that peer.
     if (this.options.notify) pipe.push([EMPTY])
@@ -50,7 +55,16 @@ export class StreamPattern extends Pattern {
     const pipe = this.byId.get(msg[0]!.toString("latin1"))
     if (!pipe) throw errnoError("EHOSTUNREACH")
     const body = msg.slice(1)
-    if (!pipe.write(body.length === 1 ? body : [Buffer.concat(body)])) return false
+    const data = body.length === 1 ? body : [Buffer.concat(body)]
+    if (data[0]!.length === 0) {
+      // libzmq stream.cpp xsend: a zero-length frame terminates that peer's pipe. Its id is gone at
+      // once (the next send to it is EHOSTUNREACH) and no [id, ""] notice follows. The raw engine
+      // ends the connection after writing what was queued before.
+      pipe.forceWrite(data)
+      this.byId.delete(msg[0]!.toString("latin1"))
+      return true
+    }
+    if (!pipe.write(data)) return false
     return true
   }
 
