@@ -6,16 +6,16 @@
  * ZMQ_ROUTER_HANDOVER hands the id to the newcomer (the old peer is then ignored, its connection
  * left up). Unroutable or full: dropped, unless ZMQ_ROUTER_MANDATORY (EHOSTUNREACH / block).
  */
-import {randomBytes} from "node:crypto"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
+import {RoutingIds} from "../strategies/routing-id.js"
 
 export class RouterPattern extends Pattern {
   private readonly fq = new FairQueue()
   private readonly byId = new Map<string, Pipe>()
-  private nextId = randomBytes(4).readUInt32BE()
+  private readonly ids = new RoutingIds()
 
   attach(pipe: Pipe): void {
     // A connect()ed pipe given ZMQ_CONNECT_ROUTING_ID is routable at once, before any connection:
@@ -48,10 +48,7 @@ export class RouterPattern extends Pattern {
       }
     }
     if (!id) {
-      id = Buffer.allocUnsafe(5)
-      id[0] = 0
-      id.writeUInt32BE(this.nextId, 1)
-      this.nextId = (this.nextId + 1) >>> 0
+      id = this.ids.generate()
     }
     pipe.routingId = id
     this.byId.set(id.toString("latin1"), pipe)

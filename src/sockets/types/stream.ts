@@ -3,28 +3,25 @@
  * lost one each show up as [id, ""] when ZMQ_STREAM_NOTIFY is on (the default); sending
  * [id, ""] closes that connection. An unknown id is an error (EHOSTUNREACH).
  */
-import {randomBytes} from "node:crypto"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
+import {RoutingIds} from "../strategies/routing-id.js"
 
 const EMPTY = Buffer.alloc(0)
 
 export class StreamPattern extends Pattern {
   private readonly fq = new FairQueue()
   private readonly byId = new Map<string, Pipe>()
-  private nextId = randomBytes(4).readUInt32BE()
+  private readonly ids = new RoutingIds()
 
   attach(_pipe: Pipe): void {}
 
   override connected(pipe: Pipe): boolean {
     let id = pipe.routingId
     if (!id || this.byId.has(id.toString("latin1"))) {
-      id = Buffer.allocUnsafe(5)
-      id[0] = 0
-      id.writeUInt32BE(this.nextId, 1)
-      this.nextId = (this.nextId + 1) >>> 0
+      id = this.ids.generate()
     }
     pipe.routingId = id
     this.byId.set(id.toString("latin1"), pipe)
