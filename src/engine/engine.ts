@@ -3,8 +3,11 @@
  * greeting → security handshake → traffic, with heartbeats and the handshake deadline.
  *
  * Rules this follows, each from what libzmq 4.3 really does (../../spec/zmtp.md):
- * - send our whole 64-byte greeting at once: libzmq withholds bytes 11..63 of its own greeting
- *   until it has seen our version byte, so a peer that waits for libzmq's full greeting deadlocks;
+ * - send the greeting in libzmq's steps: bytes 0..10 (signature and major version) at once, bytes
+ *   11..63 once the peer's byte 10 is in (or after GREETING_REST_FALLBACK_MS if the peer stays
+ *   silent). libzmq withholds its own bytes 11..63 until it has seen our byte 10, and a libzmq peer
+ *   that reads a whole greeting with the wrong mechanism in one go closes before it shows its own
+ *   mechanism: the steps let both sides see the mismatch, as two libzmq peers do;
  * - send READY right after the greeting (libzmq's NULL is symmetric), and send no traffic at all
  *   until the peer's READY has arrived: libzmq 4.3 drops a connection whose message arrives in the
  *   same read as the READY it has not answered yet;
@@ -69,8 +72,19 @@ const enum Phase {
   Closed,
 }
 
+/** Bytes 0..10 of the greeting: signature and major version, sent as soon as the stream is up. */
+const GREETING_HEAD = 11
+/**
+ * A peer that sends nothing until it has our whole greeting (not libzmq, which sends its signature
+ * at once) still gets it after this long instead of waiting for the handshake deadline.
+ */
+export const GREETING_REST_FALLBACK_MS = 100
+
 export class Engine implements PipeTransport, FrameHandler {
   private phase = Phase.Greeting
+  /** Our greeting until its bytes 11..63 have gone out. */
+  private greetingRest: Buffer | null = null
+  private greetingRestTimer: NodeJS.Timeout | null = null
   /** The peer's greeting as it arrives; dropped once read (idle connections stay small). */
   private greetingBuf: Buffer | null = Buffer.allocUnsafe(GREETING_SIZE)
   private greetingLen = 0
@@ -108,10 +122,13 @@ export class Engine implements PipeTransport, FrameHandler {
   /** Sends our greeting and starts the handshake deadline. */
   start(): void {
     const {mechanism} = this.options
-    // 37/ZMTP: send the whole greeting at once; libzmq waits for our version byte.
+    // 23/ZMTP §"Version Negotiation" as libzmq does it: signature and major version first, so the
+    // peer can tell our version; the rest once the peer has shown its own byte 10.
     const greeting = encodeGreeting(mechanism.name, mechanism.asServer)
     this.trace?.greeting("out", greeting)
-    this.stream.write(greeting)
+    this.stream.write(greeting.subarray(0, GREETING_HEAD))
+    this.greetingRest = greeting.subarray(GREETING_HEAD)
+    this.greetingRestTimer = setTimeout(this.sendGreetingRest, GREETING_REST_FALLBACK_MS)
     if (this.options.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(() => {
         this.fail(new ZmtpError("ERR_ZMTP_HANDSHAKE_TIMEOUT", `ZMTP handshake not complete within ${this.options.handshakeInterval} ms`, {fatal: false, kind: "other"}))
@@ -131,6 +148,11 @@ export class Engine implements PipeTransport, FrameHandler {
 
   get closed(): boolean {
     return this.phase === Phase.Closed
+  }
+
+  /** Still in greeting or security handshake: no pipe yet, so nothing queued to linger over. */
+  get handshaking(): boolean {
+    return this.phase === Phase.Greeting || this.phase === Phase.Handshake
   }
 
   // ---- PipeTransport ------------------------------------------------------------------------
@@ -210,6 +232,7 @@ export class Engine implements PipeTransport, FrameHandler {
     this.greetingLen += take
     // Refuse ZMTP 1.0/2.0 peers as soon as their first bytes tell.
     checkGreetingPrefix(greeting, this.greetingLen)
+    if (this.greetingLen > GREETING_HEAD - 1) this.sendGreetingRest()
     if (this.greetingLen < GREETING_SIZE) return null
     this.trace?.greeting("in", greeting)
     this.peerGreeting = parseGreeting(greeting)
@@ -218,6 +241,15 @@ export class Engine implements PipeTransport, FrameHandler {
     this.phase = Phase.Handshake
     for (const frame of this.options.mechanism.start()) this.writeRaw(frame)
     return chunk.subarray(take)
+  }
+
+  private sendGreetingRest = (): void => {
+    if (this.greetingRestTimer) clearTimeout(this.greetingRestTimer)
+    this.greetingRestTimer = null
+    const rest = this.greetingRest
+    if (rest === null || this.phase === Phase.Closed) return
+    this.greetingRest = null
+    this.stream.write(rest)
   }
 
   onCommand(body: Buffer): void {
@@ -551,7 +583,7 @@ export class Engine implements PipeTransport, FrameHandler {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
-    for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer]) if (t) clearTimeout(t)
+    for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.stream.off("data", this.onData)
     if (graceful) {

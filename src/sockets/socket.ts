@@ -612,16 +612,22 @@ export class Socket {
   #closeConnect(entry: ConnectEntry, closing = false): void {
     entry.connecter?.stop()
     if (entry.inproc) this.#context.inproc.cancel(entry.inproc)
-    if (closing) return // close() handles the pipes (linger)
-    for (const e of entry.engines) e.close()
-    entry.pipe?.terminate()
+    this.#closeEngines(entry, closing)
+    if (!closing) entry.pipe?.terminate() // closing: close() lingers over the pipes
   }
 
   #closeBind(entry: BindEntry, closing = false): void {
     entry.listener?.close()
     if (entry.inproc) this.#context.inproc.unbind(entry.address.slice("inproc://".length), entry.inproc)
-    if (closing) return
-    for (const e of entry.engines) e.close()
+    this.#closeEngines(entry, closing)
+  }
+
+  /**
+   * Ends the entry's connections. When the socket closes, those past the handshake have a pipe and
+   * close() lingers over it; a connection still in its handshake has nothing queued and just ends.
+   */
+  #closeEngines(entry: BindEntry | ConnectEntry, closing: boolean): void {
+    for (const e of [...entry.engines]) if (!closing || (e instanceof Engine && e.handshaking)) e.close()
   }
 
   // ---- pipes and engines --------------------------------------------------------------------

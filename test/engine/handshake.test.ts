@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, test} from "vitest"
 import net from "node:net"
 import {encodeGreeting} from "../../src/wire/greeting.js"
+import {GREETING_REST_FALLBACK_MS} from "../../src/engine/engine.js"
 import {encodeMessage} from "../../src/wire/frame.js"
 import {encodePing, encodeReady} from "../../src/wire/command.js"
 import {bytes, loadVectors} from "../helpers/vectors.js"
@@ -31,11 +32,34 @@ const ROUTER_READY = encodeReady([
 ])
 
 describe("greeting", () => {
-  test("a raw TCP peer receives the full 64-byte greeting in the first write, before it sends anything", async () => {
+  test("a raw TCP peer receives signature and major version (11 bytes) in the first write, the rest as soon as it shows its own byte 10", async () => {
+    const {raw, rec} = await rawPeerTo("DEALER")
+    await rec.waitFor(11)
+    // libzmq's steps: it withholds its bytes 11..63 until it has our byte 10, so we send that at once.
+    expect(rec.chunks[0]!.toString("hex")).toBe("ff00000000000000007f03")
+    const started = Date.now()
+    raw.write(encodeGreeting("NULL", false).subarray(0, 11))
+    const all = await rec.waitFor(64)
+    expect(Date.now() - started).toBeLessThan(GREETING_REST_FALLBACK_MS)
+    expect(all.toString("hex")).toBe(encodeGreeting("NULL", false).toString("hex"))
+  })
+
+  test("a silent peer (one that waits for our whole greeting) still gets it, after the fallback delay", async () => {
     const {rec} = await rawPeerTo("DEALER")
+    const all = await rec.waitFor(64)
+    expect(rec.chunks.length).toBe(2)
+    expect(all.subarray(0, 16).toString("hex")).toBe("ff00000000000000007f03014e554c4c")
+  })
+
+  test("a libzmq-style peer that withholds its byte 10 until it has ours is not deadlocked", async () => {
+    const {raw, rec, harness} = await rawPeerTo("PULL")
+    const greeting = encodeGreeting("NULL", false)
+    raw.write(greeting.subarray(0, 10))
+    await rec.waitFor(11)
+    raw.write(greeting.subarray(10, 11))
     await rec.waitFor(64)
-    expect(rec.chunks[0]!.length).toBe(64)
-    expect(rec.chunks[0]!.subarray(0, 16).toString("hex")).toBe("ff00000000000000007f03014e554c4c")
+    raw.write(Buffer.concat([greeting.subarray(11), encodeReady([["Socket-Type", Buffer.from("PUSH")]])]))
+    expect((await harness.peer).socketType).toBe("PUSH")
   })
 
   test("READY follows our greeting only after the peer's greeting, and no traffic before the peer's READY", async () => {

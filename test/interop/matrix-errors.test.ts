@@ -91,20 +91,6 @@ for (const subjectBinds of [false, true]) {
   })
 }
 
-/**
- * Known divergence (see spec/interop.md, "mechanism mismatch"): zmtp writes its whole 64-byte
- * greeting at once (src/engine/engine.ts start(), pinned by test/engine/handshake.test.ts). libzmq
- * reads all of it in one go, queues the rest of its own greeting, finds the mechanism wrong and
- * closes before flushing that rest. zmtp never sees the peer's mechanism, so it reports a plain
- * disconnect (and, connecting, keeps reconnecting) where zeromq.js reports
- * handshake:error:protocol ERR_ZMTP_MECHANISM_MISMATCH and stops. Sending the greeting in libzmq's
- * steps (11 bytes, then the rest once the peer's byte 10 is in) fixes all four cases; it contradicts
- * the two engine tests that pin the one-write greeting, so it is left to the engine's owner.
- */
-const knownDivergent = (s: Scenario) => s.name.startsWith("mechanism mismatch")
-/** When zmtp connects it then reconnects over and over, so the libzmq peer sees every attempt too. */
-const knownDivergentPeer = (s: Scenario) => knownDivergent(s) && !s.subjectBinds
-
 describe("protocol errors show up as the Observer events zeromq.js emits", () => {
   const results = new Map<Scenario, {reference: {subject: string[]; peer: string[]}; ours: {subject: string[]; peer: string[]}}>()
   const resultOf = async (s: Scenario) => {
@@ -112,16 +98,12 @@ describe("protocol errors show up as the Observer events zeromq.js emits", () =>
     return results.get(s)!
   }
   for (const s of scenarios) {
-    const peerTest = knownDivergentPeer(s) ? test.fails : test
-    peerTest(`${s.name}: the libzmq peer observes the same events whichever library sits opposite${knownDivergentPeer(s) ? " [known divergence: one-write greeting]" : ""}`, async () => {
+    test(`${s.name}: the libzmq peer observes the same events whichever library sits opposite`, async () => {
       const {reference, ours} = await resultOf(s)
-      if (knownDivergentPeer(s)) console.log(`known divergence (peer side), ${s.name}:\n  opposite zeromq.js: ${reference.peer.join(", ")}\n  opposite zmtp:      ${ours.peer.join(", ")}`)
       expect(ours.peer).toEqual(reference.peer)
     })
-    const subjectTest = knownDivergent(s) ? test.fails : test
-    subjectTest(`${s.name}: the zmtp socket observes what a zeromq.js socket observes${knownDivergent(s) ? " [known divergence: one-write greeting]" : ""}`, async () => {
+    test(`${s.name}: the zmtp socket observes what a zeromq.js socket observes`, async () => {
       const {reference, ours} = await resultOf(s)
-      if (knownDivergent(s)) console.log(`known divergence, ${s.name}:\n  zeromq.js: ${reference.subject.join(", ")}\n  zmtp:      ${ours.subject.join(", ")}`)
       expect(ours.subject).toEqual(reference.subject)
     })
   }

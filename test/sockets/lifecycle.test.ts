@@ -164,6 +164,26 @@ for (const t of ["tcp", "ipc"] as const) {
   })
 }
 
+test("close() also ends connections still in their handshake, bound and connected", async () => {
+  const {createServer, connect} = await import("node:net")
+  // A raw peer that sends nothing: our side stays in the greeting.
+  const server = createServer()
+  const accepted = new Promise<import("node:net").Socket>(r => server.once("connection", r))
+  await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
+  const push = track(new zmq.Push())
+  push.connect(`tcp://127.0.0.1:${(server.address() as {port: number}).port}`)
+  const toPush = (await accepted).resume()
+  const pull = track(new zmq.Pull())
+  await pull.bind("tcp://127.0.0.1:*")
+  const toPull = connect(Number(pull.lastEndpoint!.split(":").pop()), "127.0.0.1")
+  await new Promise(r => toPull.once("data", r)) // our greeting's first bytes: the engine is up
+  const ended = (s: import("node:net").Socket) => new Promise(r => (s.destroyed ? r(null) : s.once("close", r)))
+  push.close()
+  pull.close()
+  await Promise.all([ended(toPush), ended(toPull)])
+  server.close()
+})
+
 test("inproc: a connect made before the bind completes when the name is bound", async () => {
   const name = endpointFor("inproc")
   const push = track(new zmq.Push())
