@@ -336,6 +336,7 @@ function checkNumber(value: number, max: number, what: string): number {
 class Writer {
   private parts: Buffer[] = []
   private size = 0
+  private reserved = 0
 
   private push(b: Buffer): void {
     this.parts.push(b)
@@ -398,8 +399,18 @@ class Writer {
     this.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
   }
 
+  /** A chunk of n bytes the caller fills in after done(): its length now, its bytes at the end. */
+  room(n: number, what: string): void {
+    this.u32(n, what)
+    this.reserved = n
+  }
+
   done(): Buffer {
-    return Buffer.concat(this.parts, this.size)
+    if (this.reserved === 0) return Buffer.concat(this.parts, this.size)
+    const out = Buffer.allocUnsafe(this.size + this.reserved)
+    let at = 0
+    for (const p of this.parts) at += p.copy(out, at)
+    return out
   }
 }
 
@@ -419,6 +430,20 @@ export type FmqMessageInit =
 
 /** Encodes one command as the single frame the C master would send. Throws FmqProtocolError. */
 export function encode(msg: FmqMessageInit): Buffer {
+  return write(msg, -1).done()
+}
+
+/**
+ * Encodes a CHEEZBURGER whose chunk is `chunkSize` bytes still to be filled in: returns the frame
+ * and the view of it where the chunk goes. The server reads a file straight into it, so a chunk is
+ * never copied between the file and the socket.
+ */
+export function encodeCheezburgerRoom(msg: Omit<Cheezburger, "chunk" | "headers"> & {headers?: Hash}, chunkSize: number): {frame: Buffer; chunk: Buffer} {
+  const frame = write({...msg, chunk: undefined}, chunkSize).done()
+  return {frame, chunk: frame.subarray(frame.length - chunkSize)}
+}
+
+function write(msg: FmqMessageInit, room: number): Writer {
   const id = MessageId[msg.id as MessageName]
   if (id === undefined) throw encodeError(`unknown message ${String(msg.id)}`)
   const w = new Writer()
@@ -447,7 +472,8 @@ export function encode(msg: FmqMessageInit): Buffer {
       w.u64(msg.offset, "CHEEZBURGER.offset")
       w.u8(msg.eof ? 1 : 0, "CHEEZBURGER.eof")
       w.hash(msg.headers, "CHEEZBURGER.headers")
-      w.chunk(msg.chunk ?? Buffer.alloc(0), "CHEEZBURGER.chunk")
+      if (room >= 0) w.room(room, "CHEEZBURGER.chunk")
+      else w.chunk(msg.chunk ?? Buffer.alloc(0), "CHEEZBURGER.chunk")
       break
     case "SRSLY":
     case "RTFM":
@@ -456,7 +482,7 @@ export function encode(msg: FmqMessageInit): Buffer {
     default:
       break
   }
-  return w.done()
+  return w
 }
 
 /** Shortens a string to at most `max` UTF-8 octets without splitting a character. */

@@ -22,7 +22,7 @@ import type {FileHandle} from "node:fs/promises"
 import {open} from "node:fs/promises"
 import {join, resolve} from "node:path"
 import {Router} from "../index.js"
-import {clipUtf8, describe, encode, OP_CREATE, OP_DELETE, tryDecode, type Dialect, type FmqMessage, type FmqMessageInit, type Hash} from "./codec.js"
+import {clipUtf8, describe, encode, encodeCheezburgerRoom, OP_CREATE, OP_DELETE, tryDecode, type Dialect, type FmqMessage, type FmqMessageInit, type Hash} from "./codec.js"
 import {isUnder, joinVpath, normalizeVpath, relativeTo} from "./paths.js"
 import {PublishedTree, type FileVersion} from "./tree.js"
 
@@ -477,17 +477,22 @@ export class FmqServer extends EventEmitter<ServerEvents> {
         if (t.offset >= t.size) return this.finish(peer, t)
         if (peer.credit <= 0) return null
         const n = Math.min(this.options.chunkSize, t.size - t.offset, peer.credit)
-        const buf = Buffer.allocUnsafe(n)
-        const {bytesRead} = await t.handle.read(buf, 0, n, t.offset)
-        if (!this.live(peer) || peer.current !== t) return null
-        if (bytesRead === 0) {
+        // The chunk is read straight into the frame that carries it (no copy on the way out).
+        const sequence = peer.sequence
+        let {frame, chunk} = this.cheezburgerRoom(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers}, n)
+        const {bytesRead} = await t.handle.read(chunk, 0, n, t.offset)
+        if (!this.live(peer) || peer.current !== t) {
+          peer.sequence = sequence // only pump() numbers frames, and it runs one at a time per peer
+          return null
+        }
+        if (bytesRead < n) {
           // The file shrank under us: end it here; the client's digest check refuses it and the
           // tree will publish the new version.
-          t.size = t.offset
-          continue
+          t.size = t.offset + bytesRead
+          peer.sequence = sequence
+          if (bytesRead === 0) continue
+          frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk: chunk.subarray(0, bytesRead)})
         }
-        if (bytesRead < n) t.size = t.offset + bytesRead
-        const frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk: buf.subarray(0, bytesRead)})
         t.offset += bytesRead
         peer.credit -= bytesRead
         this.stats.bytesSent += bytesRead
@@ -543,10 +548,19 @@ export class FmqServer extends EventEmitter<ServerEvents> {
   }
 
   private cheezburger(peer: Peer, m: {operation: number; filename: string; offset: number; eof: boolean; headers: Hash; chunk: Buffer}): Buffer {
-    const headers = new Map(m.headers)
+    return encode({id: "CHEEZBURGER", sequence: peer.sequence++, ...m, headers: this.queueHeaders(peer, m.headers), dialect: peer.dialect})
+  }
+
+  /** A CHEEZBURGER frame with room for `size` chunk bytes, to be read into `chunk`. */
+  private cheezburgerRoom(peer: Peer, m: {operation: number; filename: string; offset: number; eof: boolean; headers: Hash}, size: number): {frame: Buffer; chunk: Buffer} {
+    return encodeCheezburgerRoom({id: "CHEEZBURGER", sequence: peer.sequence++, ...m, headers: this.queueHeaders(peer, m.headers), dialect: peer.dialect}, size)
+  }
+
+  private queueHeaders(peer: Peer, base: Hash): Hash {
+    const headers = new Map(base)
     headers.set("QUEUE-FILES", String(peer.queue.size))
     headers.set("QUEUE-BYTES", String(Math.max(0, peer.queuedBytes)))
-    return encode({id: "CHEEZBURGER", sequence: peer.sequence++, ...m, headers, dialect: peer.dialect})
+    return headers
   }
 
   // ---- client lifetime ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import {describe, expect, test} from "vitest"
 import fc from "fast-check"
-import {decode, encode, FmqProtocolError, tryDecode, MessageId, type FmqMessage, type FmqMessageInit, type Hash} from "../../src/filemq/codec.js"
+import {decode, encode, encodeCheezburgerRoom, FmqProtocolError, tryDecode, MessageId, type FmqMessage, type FmqMessageInit, type Hash} from "../../src/filemq/codec.js"
 import {EMPTY_SHA1, hex, vectors} from "./vectors.js"
 
 const h = (o: Record<string, string>): Hash => new Map(Object.entries(o))
@@ -134,6 +134,20 @@ function codeOf(frame: Buffer): string {
     return (e as FmqProtocolError).code
   }
 }
+
+describe("a CHEEZBURGER encoded with room for its chunk (the server reads files into it)", () => {
+  test("once the room is filled, the bytes equal encode() of the same message, in both dialects", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 600}), fc.string(), fc.constantFrom<"rfc35" | undefined>("rfc35", undefined), fc.nat(), (data, name, dialect, sequence) => {
+        const m = {id: "CHEEZBURGER" as const, sequence, operation: 1, filename: `/f/${name}`.slice(0, 200), offset: 7, eof: false, headers: new Map([["SHA1", "AB"]]), dialect}
+        const {frame, chunk} = encodeCheezburgerRoom(m, data.length)
+        expect(chunk.length).toBe(data.length)
+        chunk.set(data)
+        expect(frame.equals(encode({...m, chunk: Buffer.from(data)}))).toBe(true)
+      }),
+    )
+  })
+})
 
 describe("malformed frames give typed errors", () => {
   test("signature, id, version, protocol", () => {
