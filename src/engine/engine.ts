@@ -21,7 +21,7 @@ import type {Duplex} from "node:stream"
 import {encodeCommand, encodePing, encodePong, parseCommand, parseHandshakeCommand, parsePing, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import {encodeFrame, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, FrameDecoder, frameHeaderSize, writeFrameHeader, type FrameHandler} from "../wire/frame.js"
-import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting, type Greeting} from "../wire/greeting.js"
+import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, parseGreeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError} from "../mechanism/zap.js"
@@ -72,6 +72,19 @@ const enum Phase {
   Closed,
 }
 
+/**
+ * What stands in for a NULL or PLAIN mechanism after its handshake: traffic goes in clear, and no
+ * command reaches a mechanism any more.
+ */
+const TRAFFIC_IN_CLEAR: Mechanism = {
+  name: "NULL",
+  asServer: false,
+  complete: true,
+  peerMetadata: new Map(),
+  start: () => [],
+  onCommand: () => [],
+}
+
 /** Bytes 0..10 of the greeting: signature and major version, sent as soon as the stream is up. */
 const GREETING_HEAD = 11
 /**
@@ -79,6 +92,9 @@ const GREETING_HEAD = 11
  * at once) still gets it after this long instead of waiting for the handshake deadline.
  */
 export const GREETING_REST_FALLBACK_MS = 100
+
+const ENGINE = Symbol("zmtp.engine")
+type EngineStream = Duplex & {[ENGINE]?: Engine}
 
 export class Engine implements PipeTransport, FrameHandler {
   private phase = Phase.Greeting
@@ -88,7 +104,9 @@ export class Engine implements PipeTransport, FrameHandler {
   /** The peer's greeting as it arrives; dropped once read (idle connections stay small). */
   private greetingBuf: Buffer | null = Buffer.allocUnsafe(GREETING_SIZE)
   private greetingLen = 0
-  private peerGreeting: Greeting | null = null
+  /** The peer's version from its greeting (0.0 until it has arrived). */
+  private peerMajor = 0
+  private peerMinorVersion = 0
   private readonly decoder: FrameDecoder
   private pipe: Pipe | null = null
   private flushScheduled = false
@@ -102,33 +120,63 @@ export class Engine implements PipeTransport, FrameHandler {
   private readonly trace: WireTrace | null
   /** Frames that arrived while an async mechanism step (ZAP) was pending, in order. */
   private held: HeldFrame[] | null = null
-  /** CURVE: frames of the message being assembled from MESSAGE boxes. */
-  private innerParts: Buffer[] = []
+  /** CURVE: frames of the message being assembled from MESSAGE boxes (null between messages). */
+  private innerParts: Buffer[] | null = null
+
+  /** Everything but the mechanism, which we hold apart so that it can be let go (below). */
+  readonly options: Readonly<Omit<EngineOptions, "mechanism">>
+  /**
+   * The security mechanism. NULL and PLAIN have nothing to do once the handshake is over, so it is
+   * replaced by TRAFFIC_IN_CLEAR then: an idle connection does not keep the handshake's state.
+   */
+  private mechanism: Mechanism
 
   constructor(
     readonly stream: Duplex,
-    readonly options: EngineOptions,
+    options: EngineOptions,
     private readonly handler: EngineHandler,
   ) {
+    const {mechanism, ...rest} = options
+    this.options = rest
+    this.mechanism = mechanism
     this.decoder = new FrameDecoder(this, options.maxMessageSize)
     this.trace = traceFor(`${options.socketType} ${options.address}`)
-    stream.on("data", this.onData)
-    stream.on("drain", this.onDrain)
-    stream.on("error", this.onStreamError)
-    stream.on("close", this.onStreamClose)
-    stream.on("end", this.onStreamEnd)
+    ;(stream as EngineStream)[ENGINE] = this
+    stream.on("data", Engine.streamData)
+    stream.on("drain", Engine.streamDrain)
+    stream.on("error", Engine.streamError)
+    stream.on("close", Engine.streamEnded)
+    stream.on("end", Engine.streamEnded)
   }
+
+  // One listener function per event for all connections, finding the engine on the stream: a
+  // thousand idle connections then do not each carry their own closures.
+  private static readonly streamData = function (this: EngineStream, chunk: Buffer): void {
+    this[ENGINE]!.onData(chunk)
+  }
+  private static readonly streamDrain = function (this: EngineStream): void {
+    this[ENGINE]!.onDrain()
+  }
+  private static readonly streamError = function (this: EngineStream, err: Error): void {
+    // ECONNRESET and the like: an ordinary disconnect, reconnectable.
+    this[ENGINE]!.shutdown(new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Connection error: ${err.message}`, {fatal: false, kind: "other"}))
+  }
+  private static readonly streamEnded = function (this: EngineStream): void {
+    this[ENGINE]!.shutdown(null)
+  }
+  private static readonly flushLater = (engine: Engine): void => engine.flush()
+  private static readonly greetingFallback = (engine: Engine): void => engine.sendGreetingRest()
 
   /** Sends our greeting and starts the handshake deadline. */
   start(): void {
-    const {mechanism} = this.options
+    const mechanism = this.mechanism
     // 23/ZMTP §"Version Negotiation" as libzmq does it: signature and major version first, so the
     // peer can tell our version; the rest once the peer has shown its own byte 10.
     const greeting = encodeGreeting(mechanism.name, mechanism.asServer)
     this.trace?.greeting("out", greeting)
     this.stream.write(greeting.subarray(0, GREETING_HEAD))
     this.greetingRest = greeting.subarray(GREETING_HEAD)
-    this.greetingRestTimer = setTimeout(this.sendGreetingRest, GREETING_REST_FALLBACK_MS)
+    this.greetingRestTimer = setTimeout(Engine.greetingFallback, GREETING_REST_FALLBACK_MS, this)
     if (this.options.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(() => {
         this.fail(new ZmtpError("ERR_ZMTP_HANDSHAKE_TIMEOUT", `ZMTP handshake not complete within ${this.options.handshakeInterval} ms`, {fatal: false, kind: "other"}))
@@ -137,13 +185,12 @@ export class Engine implements PipeTransport, FrameHandler {
   }
 
   get peerMinor(): number {
-    return this.peerGreeting?.minor ?? 0
+    return this.peerMinorVersion
   }
 
   /** 3.1 behaviour (SUBSCRIBE/CANCEL commands) toward 3.1 and any later version, as libzmq does. */
   get peerIs31(): boolean {
-    const g = this.peerGreeting
-    return g !== null && (g.major > 3 || g.minor >= 1)
+    return this.peerMajor > 3 || (this.peerMajor === 3 && this.peerMinorVersion >= 1)
   }
 
   get closed(): boolean {
@@ -166,7 +213,7 @@ export class Engine implements PipeTransport, FrameHandler {
     if (this.phase !== Phase.Traffic || this.flushScheduled || this.waitingDrain) return
     this.flushScheduled = true
     // Coalesce every message queued in this tick into one write.
-    process.nextTick(this.flush)
+    process.nextTick(Engine.flushLater, this)
   }
 
   flushNow(): void {
@@ -207,7 +254,7 @@ export class Engine implements PipeTransport, FrameHandler {
 
   // ---- reading ------------------------------------------------------------------------------
 
-  private onData = (chunk: Buffer): void => {
+  private onData(chunk: Buffer): void {
     this.activity++
     try {
       if (this.phase === Phase.Greeting) {
@@ -235,15 +282,17 @@ export class Engine implements PipeTransport, FrameHandler {
     if (this.greetingLen > GREETING_HEAD - 1) this.sendGreetingRest()
     if (this.greetingLen < GREETING_SIZE) return null
     this.trace?.greeting("in", greeting)
-    this.peerGreeting = parseGreeting(greeting)
-    checkMechanism(this.options.mechanism.name, greeting)
+    const peer = parseGreeting(greeting)
+    this.peerMajor = peer.major
+    this.peerMinorVersion = peer.minor
+    checkMechanism(this.mechanism.name, greeting)
     this.greetingBuf = null
     this.phase = Phase.Handshake
-    for (const frame of this.options.mechanism.start()) this.writeRaw(frame)
+    for (const frame of this.mechanism.start()) this.writeRaw(frame)
     return chunk.subarray(take)
   }
 
-  private sendGreetingRest = (): void => {
+  private sendGreetingRest(): void {
     if (this.greetingRestTimer) clearTimeout(this.greetingRestTimer)
     this.greetingRestTimer = null
     const rest = this.greetingRest
@@ -258,14 +307,14 @@ export class Engine implements PipeTransport, FrameHandler {
       this.held.push({command: body})
       return
     }
-    if (this.phase === Phase.Traffic && this.options.mechanism.decode) {
+    if (this.phase === Phase.Traffic && this.mechanism.decode) {
       this.decodeFrame(body)
       return
     }
     const command = this.phase === Phase.Handshake ? parseHandshakeCommand(body) : parseCommand(body)
     this.trace?.command("in", command.name, body)
     if (this.phase === Phase.Handshake) {
-      const out = this.options.mechanism.onCommand(command)
+      const out = this.mechanism.onCommand(command)
       if (out instanceof Promise) {
         // The mechanism waits (a ZAP authenticator): hold every later frame until it answers.
         this.held = []
@@ -284,7 +333,7 @@ export class Engine implements PipeTransport, FrameHandler {
 
   private afterMechanism(frames: Buffer[]): void {
     for (const frame of frames) this.writeRaw(frame)
-    if (this.options.mechanism.complete) this.handshakeDone()
+    if (this.mechanism.complete) this.handshakeDone()
   }
 
   /** The mechanism's async step finished: send its answer, then replay what arrived meanwhile. */
@@ -312,17 +361,17 @@ export class Engine implements PipeTransport, FrameHandler {
 
   /** CURVE traffic: every frame is a MESSAGE box holding one frame of a message, or a command. */
   private decodeFrame(body: Buffer): void {
-    const {flags, data} = this.options.mechanism.decode!(body)
+    const {flags, data} = this.mechanism.decode!(body)
     if (flags & INNER_COMMAND) {
       const command = parseCommand(data)
       this.trace?.command("in", command.name, data)
       this.trafficCommand(command)
       return
     }
-    this.innerParts.push(data)
+    const parts = (this.innerParts ??= [])
+    parts.push(data)
     if (flags & INNER_MORE) return
-    const parts = this.innerParts
-    this.innerParts = []
+    this.innerParts = null
     this.trace?.message("in", parts)
     this.deliver(parts)
   }
@@ -357,7 +406,7 @@ export class Engine implements PipeTransport, FrameHandler {
       this.held.push({message: frames})
       return
     }
-    if (this.phase === Phase.Traffic && this.options.mechanism.decode) {
+    if (this.phase === Phase.Traffic && this.mechanism.decode) {
       for (const f of frames) this.decodeFrame(f)
       return
     }
@@ -374,7 +423,8 @@ export class Engine implements PipeTransport, FrameHandler {
   }
 
   private handshakeDone(): void {
-    const {mechanism, socketType} = this.options
+    const {mechanism} = this
+    const {socketType} = this.options
     const meta = mechanism.peerMetadata
     const peerType = meta.get("socket-type")?.toString("latin1") ?? ""
     // libzmq accepts a READY without Socket-Type; it refuses a type that cannot talk to ours.
@@ -389,9 +439,9 @@ export class Engine implements PipeTransport, FrameHandler {
       socketType: peerType,
       identity: meta.get("identity") ?? Buffer.alloc(0),
       minor: this.peerMinor,
-      metadata: meta,
       address: this.options.address,
     })
+    if (!mechanism.encode && !mechanism.decode) this.mechanism = TRAFFIC_IN_CLEAR
     if (this.pipe && this.pipe.out.length > 0) this.kick()
   }
 
@@ -401,7 +451,7 @@ export class Engine implements PipeTransport, FrameHandler {
   private writeRaw(bytes: Buffer): void {
     if (this.phase === Phase.Closed) return
     if (this.trace) this.traceFrame(bytes)
-    const mechanism = this.options.mechanism
+    const mechanism = this.mechanism
     if (this.phase === Phase.Traffic && mechanism.encode) {
       const isCommand = (bytes[0]! & FLAG_COMMAND) !== 0
       this.stream.write(encodeFrame(mechanism.encode(isCommand ? INNER_COMMAND : 0, bytes.subarray(bytes[0]! & FLAG_LONG ? 9 : 2))))
@@ -410,7 +460,7 @@ export class Engine implements PipeTransport, FrameHandler {
     this.stream.write(bytes)
   }
 
-  private flush = (): void => {
+  private flush(): void {
     this.flushScheduled = false
     const pipe = this.pipe
     if (this.phase !== Phase.Traffic || !pipe) return
@@ -441,7 +491,7 @@ export class Engine implements PipeTransport, FrameHandler {
         // Trace what really goes out: a SUBSCRIBE/CANCEL command to a 3.1 peer, a 01/00 message to
         // a 3.0 one (tracing the bare topic as a message misreported both).
         if (this.trace) this.traceFrame(frame)
-        const mechanism = this.options.mechanism
+        const mechanism = this.mechanism
         const out = mechanism.encode ? encodeFrame(mechanism.encode(frame[0]! & FLAG_COMMAND ? INNER_COMMAND : 0, frame.subarray(frame[0]! & FLAG_LONG ? 9 : 2))) : frame
         emit(out)
         queued += out.length
@@ -449,12 +499,12 @@ export class Engine implements PipeTransport, FrameHandler {
       }
       if (this.trace) this.trace.message("out", msg)
       const last = msg.length - 1
-      const encode = this.options.mechanism.encode
+      const encode = this.mechanism.encode
       if (encode) {
         // CURVE: each frame becomes its own MESSAGE box; MORE travels inside the box.
         flushBatch()
         for (let i = 0; i <= last; i++) {
-          const frame = encodeFrame(encode.call(this.options.mechanism, i < last ? INNER_MORE : 0, msg[i]!))
+          const frame = encodeFrame(encode.call(this.mechanism, i < last ? INNER_MORE : 0, msg[i]!))
           queued += frame.length
           emit(frame)
         }
@@ -497,7 +547,7 @@ export class Engine implements PipeTransport, FrameHandler {
     }
   }
 
-  private onDrain = (): void => {
+  private onDrain(): void {
     if (!this.waitingDrain) return
     this.waitingDrain = false
     this.kick()
@@ -554,19 +604,6 @@ export class Engine implements PipeTransport, FrameHandler {
 
   // ---- ending -------------------------------------------------------------------------------
 
-  private onStreamError = (err: Error): void => {
-    // ECONNRESET and the like: an ordinary disconnect, reconnectable.
-    this.shutdown(new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Connection error: ${err.message}`, {fatal: false, kind: "other"}))
-  }
-
-  private onStreamEnd = (): void => {
-    this.shutdown(null)
-  }
-
-  private onStreamClose = (): void => {
-    this.shutdown(null)
-  }
-
   private fail(error: ZmtpError): void {
     this.trace?.note(`error ${error.code}: ${error.message}`)
     // A refusing server still tells the client why (ERROR "400"/"500") before it closes.
@@ -585,7 +622,7 @@ export class Engine implements PipeTransport, FrameHandler {
     this.phase = Phase.Closed
     for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    this.stream.off("data", this.onData)
+    this.stream.off("data", Engine.streamData)
     if (graceful) {
       // Let what we wrote last reach the peer, but never wait on it for long.
       this.stream.end()

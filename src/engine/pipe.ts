@@ -9,7 +9,6 @@
  * the inbound queue is full so the kernel pushes back on the sender. A receiver never drops.
  */
 import {Queue} from "./queue.js"
-import type {Metadata} from "../wire/metadata.js"
 
 /**
  * A message: its frames in order. `subscribe` marks a SUB's (un)subscription, which an engine sends
@@ -48,7 +47,6 @@ export interface PeerInfo {
   identity: Buffer
   /** ZMTP minor version from its greeting (inproc: 1). */
   minor: number
-  metadata: Metadata
   /** "tcp://1.2.3.4:5", "ipc://path", "inproc://name". */
   address: string
 }

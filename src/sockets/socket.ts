@@ -687,7 +687,7 @@ export class Socket {
   #startEngine(stream: net.Socket, address: string, onHandshake: (e: Transport, peer: PeerInfo) => void, onClose: (e: Transport, err: ZmtpError | null, hs: boolean) => void): Transport | null {
     if (this.#type === 11) {
       const raw = new RawEngine(stream, e => onClose(e, null, false))
-      onHandshake(raw, {socketType: "", identity: Buffer.alloc(0), minor: 0, metadata: new Map(), address})
+      onHandshake(raw, {socketType: "", identity: Buffer.alloc(0), minor: 0, address})
       return raw
     }
     const o = this.#options
@@ -818,7 +818,6 @@ export class Socket {
       socketType: socketTypeName(s.#type) ?? "",
       identity: s.#options.routingId ?? Buffer.alloc(0),
       minor: 1,
-      metadata: new Map(),
       address,
     })
     b.attach(ba, info(connecting))
