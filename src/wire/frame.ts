@@ -73,16 +73,34 @@ export class FrameDecoder {
     while (pos < len) {
       switch (this.state) {
         case State.Flags: {
-          // Fast path: a whole short frame inside this chunk needs no state at all.
+          // Fast paths: a whole frame inside this chunk needs no state at all, and its body is a
+          // view of the chunk (no copy).
           const flags = chunk[pos]!
-          if ((flags & FLAG_LONG) === 0 && pos + 1 < len) {
-            const size = chunk[pos + 1]!
-            if (pos + 2 + size <= len) {
+          if ((flags & FLAG_LONG) === 0) {
+            if (pos + 1 < len) {
+              const size = chunk[pos + 1]!
+              if (pos + 2 + size <= len) {
+                this.checkSize(size)
+                this.frame(flags, chunk.subarray(pos + 2, pos + 2 + size))
+                pos += 2 + size
+                continue
+              }
+            }
+          } else if (pos + 9 <= len) {
+            const hi = chunk.readUInt32BE(pos + 1)
+            if (hi >= 0x80000000) throw new ZmtpError("ERR_ZMTP_MESSAGE_TOO_LARGE", "Frame size of 2^63 bytes or more")
+            const size = hi * 0x100000000 + chunk.readUInt32BE(pos + 5)
+            if (pos + 9 + size <= len) {
               this.checkSize(size)
-              this.frame(flags, chunk.subarray(pos + 2, pos + 2 + size))
-              pos += 2 + size
+              this.frame(flags, chunk.subarray(pos + 9, pos + 9 + size))
+              pos += 9 + size
               continue
             }
+            // The body goes on in later chunks.
+            this.flags = flags
+            pos += 9
+            this.beginBody(size)
+            break
           }
           this.flags = flags
           this.state = flags & FLAG_LONG ? State.LongSize : State.ShortSize
