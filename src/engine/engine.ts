@@ -3,11 +3,12 @@
  * greeting → security handshake → traffic, with heartbeats and the handshake deadline.
  *
  * Rules this follows, each from what libzmq 4.3 really does (../../spec/zmtp.md):
- * - send the greeting in libzmq's steps: bytes 0..10 (signature and major version) at once, bytes
- *   11..63 once the peer's byte 10 is in (or after GREETING_REST_FALLBACK_MS if the peer stays
- *   silent). libzmq withholds its own bytes 11..63 until it has seen our byte 10, and a libzmq peer
- *   that reads a whole greeting with the wrong mechanism in one go closes before it shows its own
- *   mechanism: the steps let both sides see the mismatch, as two libzmq peers do;
+ * - send the greeting in libzmq's three steps: bytes 0..9 at once, byte 10 once the peer's first
+ *   10 bytes are in, bytes 11..63 once its byte 10 is (all of it after GREETING_REST_FALLBACK_MS
+ *   if the peer stays silent). A libzmq peer that reads a whole greeting with the wrong mechanism
+ *   in one go closes before it shows its own mechanism, and one that reads the rest of our
+ *   greeting together with our READY refuses a wrong socket type before sending its READY: with
+ *   the steps, both sides see what two libzmq peers see;
  * - send READY right after the greeting (libzmq's NULL is symmetric), and send no traffic at all
  *   until the peer's READY has arrived: libzmq 4.3 drops a connection whose message arrives in the
  *   same read as the READY it has not answered yet;
@@ -25,7 +26,7 @@ import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, pars
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError} from "../mechanism/zap.js"
-import type {Msg, PeerInfo, Pipe, PipeTransport} from "./pipe.js"
+import {StagedFrames, type Msg, type PeerInfo, type Pipe, type PipeTransport} from "./pipe.js"
 import {traceFor, type WireTrace} from "./trace.js"
 
 export interface EngineOptions {
@@ -85,8 +86,8 @@ const TRAFFIC_IN_CLEAR: Mechanism = {
   onCommand: () => [],
 }
 
-/** Bytes 0..10 of the greeting: signature and major version, sent as soon as the stream is up. */
-const GREETING_HEAD = 11
+/** Greeting bytes 0..10: signature and major version, sent as soon as the stream is up. */
+const VERSION_END = 11
 /**
  * A peer that sends nothing until it has our whole greeting (not libzmq, which sends its signature
  * at once) still gets it after this long instead of waiting for the handshake deadline.
@@ -98,9 +99,13 @@ type EngineStream = Duplex & {[ENGINE]?: Engine}
 
 export class Engine implements PipeTransport, FrameHandler {
   private phase = Phase.Greeting
-  /** Our greeting until its bytes 11..63 have gone out. */
-  private greetingRest: Buffer | null = null
+  /** Our greeting until all of it has gone out, and how much has. */
+  private ourGreeting: Buffer | null = null
+  private ourGreetingSent = 0
   private greetingRestTimer: NodeJS.Timeout | null = null
+  /** Our first handshake command(s) sent; the timer while they wait for the peer's (see readGreeting). */
+  private readySent = false
+  private readyTimer: NodeJS.Timeout | null = null
   /** The peer's greeting as it arrives; dropped once read (idle connections stay small). */
   private greetingBuf: Buffer | null = Buffer.allocUnsafe(GREETING_SIZE)
   private greetingLen = 0
@@ -165,17 +170,18 @@ export class Engine implements PipeTransport, FrameHandler {
     this[ENGINE]!.shutdown(null)
   }
   private static readonly flushLater = (engine: Engine): void => engine.flush()
-  private static readonly greetingFallback = (engine: Engine): void => engine.sendGreetingRest()
+  private static readonly greetingFallback = (engine: Engine): void => engine.sendGreeting(GREETING_SIZE)
+  private static readonly readyFallback = (engine: Engine): void => engine.sendReady()
 
   /** Sends our greeting and starts the handshake deadline. */
   start(): void {
     const mechanism = this.mechanism
-    // 23/ZMTP §"Version Negotiation" as libzmq does it: signature and major version first, so the
-    // peer can tell our version; the rest once the peer has shown its own byte 10.
+    // 23/ZMTP §"Version Negotiation" as libzmq steps it (spec/zmtp.md §2.8): signature and major
+    // version now, the rest once the peer's major version is in.
     const greeting = encodeGreeting(mechanism.name, mechanism.asServer)
     this.trace?.greeting("out", greeting)
-    this.stream.write(greeting.subarray(0, GREETING_HEAD))
-    this.greetingRest = greeting.subarray(GREETING_HEAD)
+    this.ourGreeting = greeting
+    this.sendGreeting(VERSION_END)
     this.greetingRestTimer = setTimeout(Engine.greetingFallback, GREETING_REST_FALLBACK_MS, this)
     if (this.options.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(() => {
@@ -195,6 +201,11 @@ export class Engine implements PipeTransport, FrameHandler {
 
   get closed(): boolean {
     return this.phase === Phase.Closed
+  }
+
+  /** PipeTransport: our frames go out as queued (in clear and untraced), so StagedFrames are welcome. */
+  get takesFrames(): boolean {
+    return this.phase === Phase.Traffic && this.trace === null && this.mechanism.encode === undefined
   }
 
   /** Still in greeting or security handshake: no pipe yet, so nothing queued to linger over. */
@@ -241,7 +252,7 @@ export class Engine implements PipeTransport, FrameHandler {
     const timer = lingerMs > 0 ? setTimeout(finish, lingerMs) : null
     const tryEnd = () => {
       if (this.phase === Phase.Closed) return
-      if ((this.pipe?.out.length ?? 0) === 0 && this.stream.writableLength === 0) {
+      if ((this.pipe?.outLength ?? 0) === 0 && this.stream.writableLength === 0) {
         if (timer) clearTimeout(timer)
         this.stream.end()
         this.close()
@@ -276,10 +287,11 @@ export class Engine implements PipeTransport, FrameHandler {
     const greeting = this.greetingBuf!
     const take = Math.min(GREETING_SIZE - this.greetingLen, chunk.length)
     chunk.copy(greeting, this.greetingLen, 0, take)
+    const versionNow = this.greetingLen < VERSION_END
     this.greetingLen += take
     // Refuse ZMTP 1.0/2.0 peers as soon as their first bytes tell.
     checkGreetingPrefix(greeting, this.greetingLen)
-    if (this.greetingLen > GREETING_HEAD - 1) this.sendGreetingRest()
+    if (this.greetingLen >= VERSION_END) this.sendGreeting(GREETING_SIZE)
     if (this.greetingLen < GREETING_SIZE) return null
     this.trace?.greeting("in", greeting)
     const peer = parseGreeting(greeting)
@@ -288,17 +300,40 @@ export class Engine implements PipeTransport, FrameHandler {
     checkMechanism(this.mechanism.name, greeting)
     this.greetingBuf = null
     this.phase = Phase.Handshake
-    for (const frame of this.mechanism.start()) this.writeRaw(frame)
+    if (versionNow && this.mechanism.name === "NULL") {
+      // The peer's version byte and the rest of its greeting came together: it sent that rest in
+      // reply to our byte 10 (libzmq does), and the rest of ours has only just gone out. Our READY
+      // right behind it would reach a libzmq peer in the same read, and libzmq refuses a wrong
+      // socket type there before it has sent its own READY: we would see a bare hang-up (and
+      // reconnect) where zeromq.js sees the type. So READY waits for the peer's (which libzmq
+      // sends once it has our greeting), or GREETING_REST_FALLBACK_MS.
+      this.readyTimer = setTimeout(Engine.readyFallback, GREETING_REST_FALLBACK_MS, this)
+    } else {
+      this.sendReady()
+    }
     return chunk.subarray(take)
   }
 
-  private sendGreetingRest(): void {
-    if (this.greetingRestTimer) clearTimeout(this.greetingRestTimer)
-    this.greetingRestTimer = null
-    const rest = this.greetingRest
-    if (rest === null || this.phase === Phase.Closed) return
-    this.greetingRest = null
-    this.stream.write(rest)
+  /** Sends the mechanism's first commands (NULL: READY), once. */
+  private sendReady(): void {
+    if (this.readyTimer) clearTimeout(this.readyTimer)
+    this.readyTimer = null
+    if (this.readySent || this.phase === Phase.Closed) return
+    this.readySent = true
+    for (const frame of this.mechanism.start()) this.writeRaw(frame)
+  }
+
+  /** Writes our greeting up to byte `end` (exclusive), if not yet written. */
+  private sendGreeting(end: number): void {
+    const greeting = this.ourGreeting
+    if (greeting === null || this.phase === Phase.Closed || end <= this.ourGreetingSent) return
+    this.stream.write(greeting.subarray(this.ourGreetingSent, end))
+    this.ourGreetingSent = end
+    if (end === GREETING_SIZE) {
+      this.ourGreeting = null
+      if (this.greetingRestTimer) clearTimeout(this.greetingRestTimer)
+      this.greetingRestTimer = null
+    }
   }
 
   onCommand(body: Buffer): void {
@@ -314,6 +349,7 @@ export class Engine implements PipeTransport, FrameHandler {
     const command = this.phase === Phase.Handshake ? parseHandshakeCommand(body) : parseCommand(body)
     this.trace?.command("in", command.name, body)
     if (this.phase === Phase.Handshake) {
+      if (!this.readySent) this.sendReady() // ours first, always (see readGreeting)
       const out = this.mechanism.onCommand(command)
       if (out instanceof Promise) {
         // The mechanism waits (a ZAP authenticator): hold every later frame until it answers.
@@ -442,7 +478,7 @@ export class Engine implements PipeTransport, FrameHandler {
       address: this.options.address,
     })
     if (!mechanism.encode && !mechanism.decode) this.mechanism = TRAFFIC_IN_CLEAR
-    if (this.pipe && this.pipe.out.length > 0) this.kick()
+    if (this.pipe && this.pipe.outLength > 0) this.kick()
   }
 
   // ---- writing ------------------------------------------------------------------------------
@@ -481,9 +517,18 @@ export class Engine implements PipeTransport, FrameHandler {
       batch = null
       used = 0
     }
+    // Frames staged while in clear go out as they are, unless this connection encrypts or traces
+    // (then the pipe hands them over as messages again).
+    const takesFrames = this.takesFrames
     while (queued < WRITE_HIGH_WATER) {
-      const msg = pipe.pull()
-      if (!msg) break
+      const msg = pipe.pullFrames(takesFrames)
+      if (msg === undefined) break
+      if (msg instanceof StagedFrames) {
+        flushBatch()
+        emit(msg.bytes.subarray(msg.start, msg.end))
+        queued += msg.end - msg.start
+        continue
+      }
       if (msg.subscribe !== undefined) {
         flushBatch()
         const topic = msg[0] ?? Buffer.alloc(0)
@@ -537,7 +582,7 @@ export class Engine implements PipeTransport, FrameHandler {
     }
     flushBatch()
     if (corked) stream.uncork()
-    if (pipe.out.length > 0) {
+    if (pipe.outLength > 0) {
       // The stream holds enough; continue when it drains.
       this.waitingDrain = true
       if (stream.writableLength === 0) {
@@ -620,7 +665,7 @@ export class Engine implements PipeTransport, FrameHandler {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
-    for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer]) if (t) clearTimeout(t)
+    for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer, this.readyTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.stream.off("data", Engine.streamData)
     if (graceful) {

@@ -16,9 +16,56 @@ import {Queue} from "./queue.js"
  */
 export type Msg = Buffer[] & {subscribe?: boolean}
 
+/**
+ * Small messages already encoded as ZMTP frames (short headers, bodies copied in), queued as one
+ * entry. Copying a small part into the bytes that will go on the wire is the private copy
+ * zeromq.js makes of small parts anyway, so a PUSH or DEALER sending small messages to an engine
+ * makes one copy per part instead of two, and queues no per-message objects at all.
+ */
+export class StagedFrames {
+  /** Messages in [start, end). */
+  count = 0
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: number,
+    public end: number,
+  ) {}
+
+  /** The messages again, for a transport that cannot take frames as they are. */
+  unpack(): Msg[] {
+    const out: Msg[] = []
+    let parts: Buffer[] = []
+    for (let at = this.start; at < this.end; ) {
+      const flags = this.bytes[at]!
+      const size = this.bytes[at + 1]!
+      parts.push(Buffer.from(this.bytes.subarray(at + 2, at + 2 + size)))
+      at += 2 + size
+      if ((flags & 1) === 0) {
+        out.push(parts)
+        parts = []
+      }
+    }
+    return out
+  }
+}
+
+/** Largest part staged as frames: zeromq.js copies parts up to this size anyway. */
+export const STAGE_PART_MAX = 128
+
+/** A private copy of a small part (allocUnsafe + copy measures ~40% cheaper than Buffer.from). */
+export function copySmall(part: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(part.length)
+  part.copy(copy)
+  return copy
+}
+/** Bytes of one staging slab; stages are cut from it one after another. */
+const SLAB_SIZE = 64 * 1024
+
 export interface PipeTransport {
   /** The outbound queue has messages to send. */
   kick(): void
+  /** True when the transport writes NULL/PLAIN ZMTP frames as queued (StagedFrames welcome). */
+  readonly takesFrames?: boolean
   /**
    * The outbound queue has grown large within one tick: write what can be written now. A sender
    * that never yields (a PUB loop on resolved promises) would otherwise only reach the wire
@@ -55,7 +102,17 @@ export interface PeerInfo {
 const FLUSH_EVERY = 256
 
 export class Pipe {
-  readonly out = new Queue<Msg>()
+  /** Outbound messages, some of them packed together as StagedFrames. */
+  private readonly out = new Queue<Msg | StagedFrames>()
+  /** Messages waiting in `out` (a StagedFrames entry counts as its messages). */
+  private outCount = 0
+  /** The last entry of `out` while more small messages may be added to it. */
+  private stage: StagedFrames | null = null
+  /** Where the next stage is cut from. */
+  private slab: Buffer | null = null
+  private slabUsed = 0
+  /** Messages unpacked from a StagedFrames for a transport that takes messages. */
+  private unpacked: Msg[] | null = null
   readonly in = new Queue<Msg>()
   transport: PipeTransport | null = null
   peer: PeerInfo | null = null
@@ -76,32 +133,97 @@ export class Pipe {
 
   // ---- socket side ------------------------------------------------------------------------
 
+  /** Messages queued for the peer and not yet taken by the transport. */
+  get outLength(): number {
+    return this.outCount
+  }
+
   /** True when a message would be accepted now. */
   get writable(): boolean {
-    return !this.terminated && (this.sendHwm <= 0 || this.out.length < this.sendHwm)
+    return !this.terminated && (this.sendHwm <= 0 || this.outCount < this.sendHwm)
+  }
+
+  /** True when small messages may be written as frames (writeSmall). */
+  get takesFrames(): boolean {
+    return !this.conflate && this.transport?.takesFrames === true
   }
 
   /** Queues a message; returns false (and queues nothing) when the pipe is full or terminated. */
   write(msg: Msg): boolean {
     if (this.conflate && !this.terminated) {
-      this.out.clear()
+      this.clearOut()
       this.out.push(msg)
+      this.outCount = 1
       this.transport?.kick()
       return true
     }
     if (!this.writable) return false
     this.out.push(msg)
-    const queued = this.out.length
+    this.stage = null
+    this.queued()
+    return true
+  }
+
+  /**
+   * Queues a message of parts of at most STAGE_PART_MAX bytes (one Buffer or their array) as ZMTP
+   * frames, copying the parts (the caller may reuse them at once). Only when `writable` and
+   * `takesFrames`.
+   */
+  writeSmall(message: Buffer | readonly Buffer[]): void {
+    const single = Buffer.isBuffer(message)
+    const count = single ? 1 : message.length
+    let size = 0
+    if (single) size = 2 + message.length
+    else for (let i = 0; i < count; i++) size += 2 + message[i]!.length
+    let stage = this.stage
+    if (stage === null || stage.end + size > stage.bytes.length) {
+      let slab = this.slab
+      if (slab === null || this.slabUsed + size > slab.length) {
+        slab = this.slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, size))
+        this.slabUsed = 0
+      }
+      stage = this.stage = new StagedFrames(slab, this.slabUsed, this.slabUsed)
+      this.out.push(stage)
+    }
+    const bytes = stage.bytes
+    let at = stage.end
+    const last = count - 1
+    for (let i = 0; i <= last; i++) {
+      const part = single ? message : message[i]!
+      const n = part.length
+      bytes[at] = i < last ? 1 : 0 // MORE
+      bytes[at + 1] = n
+      at += 2
+      // Tiny bodies: a byte loop beats Buffer#copy's call overhead.
+      if (n <= 32) for (let j = 0; j < n; j++) bytes[at + j] = part[j]!
+      else part.copy(bytes, at)
+      at += n
+    }
+    stage.end = at
+    this.slabUsed = at
+    stage.count++
+    this.queued()
+  }
+
+  private queued(): void {
+    const queued = ++this.outCount
     if (queued === 1) this.transport?.kick()
     else if ((queued & (FLUSH_EVERY - 1)) === 0) this.transport?.flushNow?.()
-    return true
   }
 
   /** Queues a message even past the HWM (used for subscriptions and welcome messages). */
   forceWrite(msg: Msg): void {
     if (this.terminated) return
     this.out.push(msg)
-    if (this.out.length === 1) this.transport?.kick()
+    this.stage = null
+    if (++this.outCount === 1) this.transport?.kick()
+  }
+
+  private clearOut(): void {
+    this.out.clear()
+    this.outCount = 0
+    this.stage = null
+    this.unpacked = null
   }
 
   get readable(): boolean {
@@ -119,14 +241,48 @@ export class Pipe {
 
   // ---- transport side ---------------------------------------------------------------------
 
+  /**
+   * Takes the next outbound entry: a message, or (when the transport takes frames now) small
+   * messages already framed.
+   */
+  pullFrames(takesFrames: boolean): Msg | StagedFrames | undefined {
+    if (!takesFrames || this.unpacked !== null) return this.pull()
+    const entry = this.out.shift()
+    if (entry === undefined) return undefined
+    if (entry === this.stage) this.stage = null
+    this.taken(entry instanceof StagedFrames ? entry.count : 1)
+    return entry
+  }
+
   /** Takes the next outbound message for the wire. */
   pull(): Msg | undefined {
-    const msg = this.out.shift()
+    if (this.unpacked !== null) {
+      const msg = this.unpacked.shift()!
+      if (this.unpacked.length === 0) this.unpacked = null
+      this.taken(1)
+      return msg
+    }
+    const entry = this.out.peek()
+    if (entry === undefined) return undefined
+    if (entry instanceof StagedFrames) {
+      // Framed for an engine that has gone; this transport wants messages.
+      this.out.shift()
+      if (entry === this.stage) this.stage = null
+      this.unpacked = entry.unpack()
+      return this.pull()
+    }
+    this.out.shift()
+    this.taken(1)
+    return entry
+  }
+
+  private taken(n: number): void {
+    const before = this.outCount
+    this.outCount = before - n
     // Full → not full: a blocked sender may go on (whether or not it tried a write first).
-    if (msg && this.sendHwm > 0 && this.out.length === this.sendHwm - 1 && !this.terminated) {
+    if (this.sendHwm > 0 && before >= this.sendHwm && this.outCount < this.sendHwm && !this.terminated) {
       this.owner.pipeWritable(this)
     }
-    return msg
   }
 
   /** Delivers an inbound message; returns false when the transport should stop reading. */
@@ -159,7 +315,7 @@ export class Pipe {
     this.transport = transport
     this.peer = peer
     this.readPaused = false
-    if (this.out.length > 0) transport.kick()
+    if (this.outCount > 0) transport.kick()
   }
 
   /** The transport went away. A connect-side pipe survives this and waits for the next one. */
@@ -173,7 +329,7 @@ export class Pipe {
     this.terminated = true
     const transport = this.transport
     this.transport = null
-    this.out.clear()
+    this.clearOut()
     transport?.close()
     this.owner.pipeTerminated(this)
   }

@@ -34,6 +34,13 @@ export abstract class Pattern {
   /** Queues a message; false means "would block". May throw an errno error (EFSM, EHOSTUNREACH). */
   abstract send(msg: Msg): boolean
   abstract recv(): Msg | undefined
+  /**
+   * Sends a message of small Buffers the caller still owns (the pipe frames or copies them).
+   * null: this pattern does not offer it (its send() changes or inspects messages).
+   */
+  sendSmall(_parts: Buffer | readonly Buffer[]): boolean | null {
+    return null
+  }
   /** ZMQ_POLLOUT: a send would succeed now. */
   abstract get canSend(): boolean
   /** ZMQ_POLLIN: a receive would succeed now. */

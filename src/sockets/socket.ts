@@ -10,7 +10,7 @@ import type net from "node:net"
 import {busyBinding, busyReading, busyWriting, errnoError, type ErrnoError} from "../errors.js"
 import {context as defaultContext, assignOptions, Context} from "../context.js"
 import {Engine} from "../engine/engine.js"
-import {Pipe, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
+import {copySmall, Pipe, STAGE_PART_MAX, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
 import {RawEngine} from "../engine/raw.js"
 import {NullMechanism} from "../mechanism/null.js"
 import {PlainClient, PlainServer} from "../mechanism/plain.js"
@@ -41,13 +41,17 @@ export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
 const SEND_NOT_SUPPORTED = new Set([2, 7])
 
 /** zeromq.js copies parts up to this size and shares larger ones (outgoing_msg.cc). */
-const ZERO_COPY_THRESHOLD = 128
+const ZERO_COPY_THRESHOLD = STAGE_PART_MAX
 
-/** A private copy of a small part (allocUnsafe + copy measures ~40% cheaper than Buffer.from). */
-function copySmall(part: Buffer): Buffer {
-  const copy = Buffer.allocUnsafe(part.length)
-  part.copy(copy)
-  return copy
+/** A message made only of small Buffers (still the caller's): one Buffer or their array; else null. */
+function smallParts(message: unknown): Buffer | Buffer[] | null {
+  if (Buffer.isBuffer(message)) return message.length <= ZERO_COPY_THRESHOLD ? message : null
+  if (!Array.isArray(message) || message.length === 0) return null
+  for (let i = 0; i < message.length; i++) {
+    const part: unknown = message[i]
+    if (!Buffer.isBuffer(part) || part.length > ZERO_COPY_THRESHOLD) return null
+  }
+  return message as Buffer[]
 }
 
 /**
@@ -427,6 +431,9 @@ export class Socket {
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) throw busyBinding()
     if (this.#sendOp) throw busyWriting()
+    // Small Buffers to a PUSH or DEALER with room: framed straight into the pipe (one copy).
+    const small = smallParts(message)
+    if (small !== null && this.#pattern.canSend && this.#pattern.sendSmall(small) === true) return RESOLVED
     const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
     if (msg.length === 0) return RESOLVED
     const timeout = this.#options.sendTimeout
@@ -589,7 +596,7 @@ export class Socket {
   #lingerAtExit(): boolean {
     if (this.#closed || this.#options.linger === 0) return false
     for (const pipe of this.#pipes) {
-      if (pipe.out.length > 0 && pipe.transport instanceof Engine) {
+      if (pipe.outLength > 0 && pipe.transport instanceof Engine) {
         this.close()
         return true
       }
@@ -601,7 +608,7 @@ export class Socket {
   #lingerOrTerminate(pipe: Pipe): void {
     const linger = this.#options.linger
     const transport = pipe.transport
-    if (linger !== 0 && pipe.out.length > 0 && transport instanceof Engine) {
+    if (linger !== 0 && pipe.outLength > 0 && transport instanceof Engine) {
       ;(transport.stream as net.Socket).ref?.()
       transport.closeAfterFlush(linger)
       return

@@ -1352,6 +1352,40 @@ scenarios["tcp: a small buffer mutated after send"] = withEnv(async (zmq, env) =
   return str(await pull.receive())
 })
 
+scenarios["tcp: small buffers reused between sends once connected (single and multipart, PUSH and DEALER)"] = withEnv(async (zmq, env) => {
+  const pull = env.track(new zmq.Pull({receiveTimeout: 3000}))
+  const push = env.track(new zmq.Push())
+  push.connect(await env.bind(pull, "tcp"))
+  await push.send("hello")
+  await pull.receive() // connected: from here on small sends may be framed straight into the pipe
+  const part = Buffer.alloc(16)
+  const head = Buffer.from("h")
+  for (let i = 0; i < 600; i++) {
+    part.writeUInt32BE(i)
+    head[0] = 65 + (i % 26)
+    await push.send(i % 3 === 0 ? [head, part, Buffer.alloc(0)] : part)
+  }
+  part.fill(0xff)
+  const seen: string[] = []
+  for (let i = 0; i < 600; i++) {
+    const msg = await pull.receive()
+    seen.push(msg.map(f => f.toString("hex")).join("|"))
+  }
+  const router = env.track(new zmq.Router({receiveTimeout: 3000}))
+  const dealer = env.track(new zmq.Dealer({routingId: "d"}))
+  dealer.connect(await env.bind(router, "tcp"))
+  await dealer.send("hello")
+  await router.receive()
+  const buf = Buffer.from("one")
+  await dealer.send(buf)
+  buf.write("two")
+  await dealer.send([buf, buf])
+  buf.write("xxx")
+  const r1 = str(await router.receive())
+  const r2 = str(await router.receive())
+  return {count: seen.length, first: seen.slice(0, 4), last: seen[599], r1, r2}
+})
+
 scenarios["large multipart message over tcp"] = withEnv(async (zmq, env) => {
   const pull = env.track(new zmq.Pull({receiveTimeout: 5000}))
   const push = env.track(new zmq.Push())

@@ -44,6 +44,18 @@ describe("greeting", () => {
     expect(all.toString("hex")).toBe(encodeGreeting("NULL", false).toString("hex"))
   })
 
+  test("a peer whose byte 10 and greeting rest come together gets our READY after its own (libzmq would refuse a wrong type unseen)", async () => {
+    const {raw, rec} = await rawPeerTo("DEALER")
+    await rec.waitFor(11)
+    raw.write(encodeGreeting("NULL", false)) // byte 10 and the rest in one piece, as libzmq sends them
+    await rec.waitFor(64)
+    await new Promise(r => setTimeout(r, 40))
+    expect(rec.all().length).toBe(64) // no READY yet
+    raw.write(ROUTER_READY)
+    const all = await rec.waitFor(65)
+    expect(all[64]).toBe(0x04) // our READY command, at once
+  })
+
   test("a silent peer (one that waits for our whole greeting) still gets it, after the fallback delay", async () => {
     const {rec} = await rawPeerTo("DEALER")
     const all = await rec.waitFor(64)

@@ -3,7 +3,7 @@
  * that can take a message now, advancing after each whole message. A full pipe is skipped until
  * it has room again; a message is never split across pipes.
  */
-import type {Msg, Pipe} from "../../engine/pipe.js"
+import {copySmall, type Msg, type Pipe} from "../../engine/pipe.js"
 
 export class LoadBalancer {
   private pipes: Pipe[] = []
@@ -28,6 +28,27 @@ export class LoadBalancer {
   /** True when some pipe would take a message now. */
   get writable(): boolean {
     for (const p of this.pipes) if (p.writable) return true
+    return false
+  }
+
+  /**
+   * send() for a message of small Buffers the caller still owns: framed into a pipe whose
+   * transport takes frames, privately copied for any other. False when every pipe is full.
+   */
+  sendSmall(parts: Buffer | readonly Buffer[]): boolean {
+    const n = this.pipes.length
+    for (let i = 0; i < n; i++) {
+      const idx = (this.next + i) % n
+      const pipe = this.pipes[idx]!
+      if (pipe.takesFrames) {
+        if (!pipe.writable) continue
+        pipe.writeSmall(parts)
+      } else if (!pipe.write(Buffer.isBuffer(parts) ? [copySmall(parts)] : parts.map(copySmall))) {
+        continue
+      }
+      this.next = (idx + 1) % n
+      return true
+    }
     return false
   }
 

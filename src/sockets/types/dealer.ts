@@ -26,6 +26,9 @@ export class DealerPattern extends Pattern {
   send(msg: Msg): boolean {
     return this.lb.send(msg) !== null
   }
+  override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
+    return this.lb.sendSmall(parts)
+  }
   recv(): Msg | undefined {
     return this.fq.recv()
   }

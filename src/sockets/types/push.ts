@@ -20,6 +20,9 @@ export class PushPattern extends Pattern {
   send(msg: Msg): boolean {
     return this.lb.send(msg) !== null
   }
+  override sendSmall(parts: Buffer | readonly Buffer[]): boolean {
+    return this.lb.sendSmall(parts)
+  }
   recv(): Msg | undefined {
     throw errnoError("ENOTSUP")
   }

@@ -21,6 +21,11 @@ export class ReqPattern extends DealerPattern {
     // The reply can no longer come; libzmq's REQ keeps waiting (the app times out or is relaxed).
   }
 
+  /** A request needs its envelope and state: always the general path. */
+  override sendSmall(): null {
+    return null
+  }
+
   override send(msg: Msg): boolean {
     if (this.expectingReply && !this.options.relaxed) throw errnoError("EFSM")
     let frames: Buffer[]

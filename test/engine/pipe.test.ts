@@ -1,0 +1,57 @@
+import {expect, test} from "vitest"
+import fc from "fast-check"
+import {Pipe, StagedFrames, type Msg, type PipeOwner} from "../../src/engine/pipe.js"
+
+/** A pipe whose transport takes frames, as an engine in traffic does. */
+function framedPipe(hwm: number) {
+  const events: string[] = []
+  const owner: PipeOwner = {pipeReadable: () => {}, pipeWritable: () => void events.push("writable"), pipeTerminated: () => {}}
+  const pipe = new Pipe(owner, hwm, 1000, "tcp://x")
+  pipe.attach({takesFrames: true, kick: () => {}, resume: () => {}, close: () => {}}, {socketType: "PULL", identity: Buffer.alloc(0), minor: 1, address: "tcp://x"})
+  return {pipe, events}
+}
+
+test("small messages written as frames come back out in order, as frames or as messages, and count against the HWM", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.array(fc.uint8Array({maxLength: 128}), {minLength: 1, maxLength: 4}), fc.constant("msg" as const)), {maxLength: 200}),
+      fc.boolean(),
+      (ops, asFrames) => {
+        const {pipe} = framedPipe(0)
+        const want: string[][] = []
+        for (const op of ops) {
+          if (op === "msg") {
+            pipe.write([Buffer.from("M")])
+            want.push(["4d"])
+          } else {
+            const parts = op.map(u => Buffer.from(u))
+            pipe.writeSmall(parts.length === 1 ? parts[0]! : parts)
+            want.push(parts.map(p => p.toString("hex")))
+            for (const p of parts) p.fill(0xee) // the caller reuses its buffers at once
+          }
+        }
+        expect(pipe.outLength).toBe(want.length)
+        const got: string[][] = []
+        for (;;) {
+          const entry = pipe.pullFrames(asFrames)
+          if (entry === undefined) break
+          const msgs: Msg[] = entry instanceof StagedFrames ? entry.unpack() : [entry]
+          for (const m of msgs) got.push(m.map(p => p.toString("hex")))
+        }
+        expect(got).toEqual(want)
+        expect(pipe.outLength).toBe(0)
+      },
+    ),
+  )
+})
+
+test("taking framed messages below the HWM tells the owner the pipe is writable again, once", () => {
+  const {pipe, events} = framedPipe(4)
+  for (let i = 0; i < 4; i++) pipe.writeSmall(Buffer.from([i]))
+  expect(pipe.writable).toBe(false)
+  const entry = pipe.pullFrames(true)
+  expect(entry).toBeInstanceOf(StagedFrames)
+  expect((entry as StagedFrames).count).toBe(4)
+  expect(pipe.writable).toBe(true)
+  expect(events).toEqual(["writable"])
+})
