@@ -52,6 +52,11 @@ export class Queue<T> {
     this.mask = capacity - 1
   }
 
+  /** The i-th item from the front (0 = the next shift()); no iterator object, for hot paths. */
+  at(i: number): T | undefined {
+    return i < this.size ? this.items[(this.head + i) & this.mask] : undefined
+  }
+
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = 0; i < this.size; i++) yield this.items[(this.head + i) & this.mask] as T
   }

@@ -433,7 +433,7 @@ export class Socket {
     if (this.#sendOp) throw busyWriting()
     // Small Buffers to a PUSH or DEALER with room: framed straight into the pipe (one copy).
     const small = smallParts(message)
-    if (small !== null && this.#pattern.canSend && this.#pattern.sendSmall(small) === true) return RESOLVED
+    if (small !== null && this.#pattern.sendSmall(small) === true) return RESOLVED
     const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
     if (msg.length === 0) return RESOLVED
     const timeout = this.#options.sendTimeout

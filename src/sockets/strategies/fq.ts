@@ -26,7 +26,9 @@ export class FairQueue {
   }
 
   get readable(): boolean {
-    for (const p of this.active) if (p.readable) return true
+    // Asked before every receive: index the ring rather than iterate it (a generator per call).
+    const n = this.active.length
+    for (let i = 0; i < n; i++) if (this.active.at(i)!.readable) return true
     return false
   }
 
