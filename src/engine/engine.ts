@@ -563,7 +563,9 @@ export class Engine implements PipeTransport, FrameHandler {
         if (body.length <= COPY_MAX) {
           if (!batch || used + headerSize + body.length > batch.length) {
             flushBatch()
-            batch = Buffer.allocUnsafe(BATCH_SIZE)
+            // The last message queued (a request, a reply): a batch its size, from Node's pool,
+            // rather than 64 KiB of fresh memory per round trip.
+            batch = Buffer.allocUnsafe(pipe.outLength === 0 ? Math.min(BATCH_SIZE, Math.max(headerSize + body.length, restSize(msg, i))) : BATCH_SIZE)
           }
           used = writeFrameHeader(batch, used, flags, body.length)
           // Tiny bodies: a byte loop beats Buffer#copy's call overhead.
@@ -681,6 +683,13 @@ export class Engine implements PipeTransport, FrameHandler {
     this.trace?.note("closed")
     this.handler.onClose(this, error, duringHandshake)
   }
+}
+
+/** Bytes that frames i..end of a message take on the wire (headers included). */
+function restSize(msg: Buffer[], from: number): number {
+  let n = 0
+  for (let i = from; i < msg.length; i++) n += (msg[i]!.length > 255 ? 9 : 2) + msg[i]!.length
+  return n
 }
 
 function toZmtpError(e: unknown): ZmtpError {
