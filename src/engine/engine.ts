@@ -3,12 +3,13 @@
  * greeting → security handshake → traffic, with heartbeats and the handshake deadline.
  *
  * Rules this follows, each from what libzmq 4.3 really does (../../spec/zmtp.md):
- * - send the greeting in libzmq's three steps: bytes 0..9 at once, byte 10 once the peer's first
- *   10 bytes are in, bytes 11..63 once its byte 10 is (all of it after GREETING_REST_FALLBACK_MS
- *   if the peer stays silent). A libzmq peer that reads a whole greeting with the wrong mechanism
- *   in one go closes before it shows its own mechanism, and one that reads the rest of our
- *   greeting together with our READY refuses a wrong socket type before sending its READY: with
- *   the steps, both sides see what two libzmq peers see;
+ * - send the greeting in steps as libzmq does: bytes 0..10 at once, bytes 11..63 once the peer's
+ *   byte 10 is in (all of it after GREETING_REST_FALLBACK_MS if the peer stays silent). A libzmq
+ *   peer that reads a whole greeting with the wrong mechanism in one go closes before it shows
+ *   its own mechanism; with the steps both sides see the mismatch, as two libzmq peers do;
+ * - when the peer's byte 10 and the rest of its greeting arrive together (libzmq answering our
+ *   byte 10), NULL's READY waits for the peer's: libzmq reading the rest of our greeting and our
+ *   READY at once refuses a wrong socket type before it sends its own READY;
  * - send READY right after the greeting (libzmq's NULL is symmetric), and send no traffic at all
  *   until the peer's READY has arrived: libzmq 4.3 drops a connection whose message arrives in the
  *   same read as the READY it has not answered yet;
