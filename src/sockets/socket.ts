@@ -30,6 +30,8 @@ import {createPattern} from "./types/index.js"
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
 
 const RESOLVED = Promise.resolve()
+/** The keep-alive timer's callback: the timer only holds the event loop open. */
+const keepNothing = (): void => {}
 /** 27/ZAP: where the application's authentication handler is bound. */
 const ZAP_ENDPOINT = "zeromq.zap.01"
 /** zeromq.js AuthError messages by ZAP status. */
@@ -549,13 +551,23 @@ export class Socket {
     settle()
   }
 
-  /** A pending send or receive keeps the process alive, as in zeromq.js; an idle socket does not. */
+  /**
+   * A pending send or receive keeps the process alive, as in zeromq.js; an idle socket does not.
+   * One long timer per socket, ref'd while an operation waits: creating and clearing a timer for
+   * every receive that waits showed in a request/reply profile.
+   */
   #updateKeepAlive(): void {
     const busy = this.#sendOp !== null || this.#recvOp !== null
-    if (busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30)
-    else if (!busy && this.#keepAlive) {
-      clearInterval(this.#keepAlive)
-      this.#keepAlive = null
+    if (busy) {
+      if (this.#keepAlive) this.#keepAlive.ref()
+      else this.#keepAlive = setInterval(keepNothing, 1 << 30)
+    } else if (this.#keepAlive) {
+      if (this.#closed) {
+        clearInterval(this.#keepAlive)
+        this.#keepAlive = null
+      } else {
+        this.#keepAlive.unref()
+      }
     }
   }
 
