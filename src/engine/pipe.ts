@@ -121,6 +121,11 @@ export class Pipe {
   terminated = false
   /** ZMQ_CONFLATE: each queue holds only the newest message, and never blocks. */
   conflate = false
+  /**
+   * In its socket's fair-queue ring (strategies/fq.ts). A pipe belongs to one socket and is
+   * fair-queued by at most one FairQueue, so a flag replaces a Set lookup on every message.
+   */
+  fairQueued = false
   private readPaused = false
 
   constructor(

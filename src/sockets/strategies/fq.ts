@@ -9,20 +9,19 @@ import type {Msg, Pipe} from "../../engine/pipe.js"
 
 export class FairQueue {
   private readonly active = new Queue<Pipe>()
-  private readonly queued = new Set<Pipe>()
   /** The pipe the last message came from (ROUTER and REP need it). */
   lastPipe: Pipe | null = null
 
   /** A pipe's inbound queue went from empty to non-empty. */
   activate(pipe: Pipe): void {
-    if (this.queued.has(pipe)) return
-    this.queued.add(pipe)
+    if (pipe.fairQueued) return
+    pipe.fairQueued = true
     this.active.push(pipe)
   }
 
   /** Forgets a pipe; any messages it still holds stay readable until taken. */
   detach(pipe: Pipe): void {
-    if (!pipe.readable) this.queued.delete(pipe)
+    if (!pipe.readable) pipe.fairQueued = false
   }
 
   get readable(): boolean {
@@ -37,11 +36,11 @@ export class FairQueue {
       const pipe = this.active.shift()!
       const msg = pipe.read()
       if (!msg) {
-        this.queued.delete(pipe)
+        pipe.fairQueued = false
         continue
       }
       if (pipe.readable) this.active.push(pipe)
-      else this.queued.delete(pipe)
+      else pipe.fairQueued = false
       this.lastPipe = pipe
       return msg
     }
