@@ -1,3 +1,4 @@
+import {afterEach} from "vitest"
 import {mkdtempSync} from "node:fs"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
@@ -31,3 +32,22 @@ export async function until(cond: () => boolean, ms = 3000, what = "condition"):
 }
 
 export const str = (frames: Buffer[]) => frames.map(f => f.toString())
+
+/**
+ * Returns track(socket): every socket tracked is closed with linger 0 after each test (call once,
+ * at a test file's top level; it registers the afterEach).
+ */
+export function socketTracker(): <T extends {closed: boolean; linger: number; close(): void}>(s: T) => T {
+  const open: {closed: boolean; linger: number; close(): void}[] = []
+  afterEach(() => {
+    for (const s of open.splice(0)) {
+      if (s.closed) continue
+      s.linger = 0
+      s.close()
+    }
+  })
+  return s => {
+    open.push(s)
+    return s
+  }
+}

@@ -8,29 +8,18 @@
  * Over tcp/ipc the kernel buffers messages too, so "about SNDHWM + RCVHWM" is that plus what the
  * socket buffers and zmtp's engine write buffer hold (kernelAllowance). inproc is exact.
  */
-import {afterEach, describe, expect, test} from "vitest"
+import {describe, expect, test} from "vitest"
 import net from "node:net"
 import {readFileSync} from "node:fs"
 import * as zmq from "../../src/index.js"
 import {encodeGreeting} from "../../src/wire/greeting.js"
 import {encodeReady} from "../../src/wire/command.js"
 import {encodeFrame, FLAG_MORE} from "../../src/wire/frame.js"
-import {endpointFor, sleep, str, transports, until} from "../helpers/sockets.js"
+import {endpointFor, sleep, socketTracker, str, transports, until} from "../helpers/sockets.js"
 
 type Transport = (typeof transports)[number]
 
-const open: zmq.Socket[] = []
-function track<T extends zmq.Socket>(s: T): T {
-  open.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of open.splice(0)) {
-    if (s.closed) continue
-    s.linger = 0
-    s.close()
-  }
-})
+const track = socketTracker()
 
 async function bound<T extends zmq.Socket>(s: T, t: Transport): Promise<string> {
   track(s)

@@ -3,27 +3,16 @@
  * restarts on the same endpoint, close() while a send or receive waits, ZMQ_LINGER on close, and
  * which sockets keep the Node process alive (checked in child processes running the built package).
  */
-import {afterAll, afterEach, beforeAll, describe, expect, test} from "vitest"
+import {afterAll, beforeAll, describe, expect, test} from "vitest"
 import {execFileSync, spawn, type ChildProcess} from "node:child_process"
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmq from "../../src/index.js"
-import {endpointFor, sleep, str} from "../helpers/sockets.js"
+import {endpointFor, sleep, socketTracker, str} from "../helpers/sockets.js"
 
-const open: zmq.Socket[] = []
-function track<T extends zmq.Socket>(s: T): T {
-  open.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of open.splice(0)) {
-    if (s.closed) continue
-    s.linger = 0
-    s.close()
-  }
-})
+const track = socketTracker()
 
 let ipcN = 0
 const ipcDir = mkdtempSync(join(tmpdir(), "zmtp-lifecycle-"))
