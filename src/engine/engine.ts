@@ -120,6 +120,10 @@ export class Engine implements PipeTransport, FrameHandler {
   private peerMajor = 0
   private peerMinorVersion = 0
   private readonly decoder: FrameDecoder
+  /** In traffic, in clear, untraced: messages go straight to the pipe (onMessage's fast path). */
+  private inClear = false
+  /** stream.pause() called for the receive HWM and not yet undone (pause once, not per message). */
+  private pausedForHwm = false
   private pipe: Pipe | null = null
   private flushScheduled = false
   private waitingDrain = false
@@ -239,6 +243,7 @@ export class Engine implements PipeTransport, FrameHandler {
   }
 
   resume(): void {
+    this.pausedForHwm = false
     if (this.phase !== Phase.Closed) this.stream.resume()
   }
 
@@ -444,6 +449,11 @@ export class Engine implements PipeTransport, FrameHandler {
   }
 
   onMessage(frames: Buffer[]): void {
+    if (this.inClear) {
+      // Traffic in clear and untraced (the common case): nothing to decode, hold or trace.
+      this.deliver(frames)
+      return
+    }
     if (this.phase === Phase.Closed) return
     if (this.held) {
       this.held.push({message: frames})
@@ -461,8 +471,13 @@ export class Engine implements PipeTransport, FrameHandler {
   }
 
   private deliver(msg: Msg): void {
-    if (!this.pipe) return
-    if (!this.pipe.push(msg)) this.stream.pause()
+    const pipe = this.pipe
+    if (pipe === null) return
+    if (!pipe.push(msg) && !this.pausedForHwm) {
+      // The receive HWM is reached: stop reading, so the kernel pushes back on the sender.
+      this.pausedForHwm = true
+      this.stream.pause()
+    }
   }
 
   private handshakeDone(): void {
@@ -484,7 +499,10 @@ export class Engine implements PipeTransport, FrameHandler {
       minor: this.peerMinor,
       address: this.options.address,
     })
-    if (!mechanism.encode && !mechanism.decode) this.mechanism = TRAFFIC_IN_CLEAR
+    if (!mechanism.encode && !mechanism.decode) {
+      this.mechanism = TRAFFIC_IN_CLEAR
+      this.inClear = this.trace === null && this.phase === Phase.Traffic
+    }
     if (this.pipe && this.pipe.outLength > 0) this.kick()
   }
 
@@ -676,6 +694,7 @@ export class Engine implements PipeTransport, FrameHandler {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
+    this.inClear = false
     for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer, this.readyTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.stream.off("data", Engine.streamData)

@@ -35,6 +35,14 @@ export abstract class Pattern {
   abstract send(msg: Msg): boolean
   abstract recv(): Msg | undefined
   /**
+   * A receive that completes now, or undefined: never throws and never changes the pattern's
+   * state when nothing is there (the async iterator's fast path). Types whose recv() is a plain
+   * fair-queue read override it to skip the separate canRecv pass.
+   */
+  tryRecv(): Msg | undefined {
+    return this.canRecv ? this.recv() : undefined
+  }
+  /**
    * Sends a message of small Buffers the caller still owns (the pipe frames or copies them).
    * null: this pattern does not offer it (its send() changes or inspects messages).
    */

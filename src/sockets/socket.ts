@@ -457,8 +457,8 @@ export class Socket {
 
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
-    if (this.#closed || this.#binding || this.#recvOp || !this.#pattern.canRecv) return undefined
-    return this.#pattern.recv()
+    if (this.#closed || this.#binding || this.#recvOp) return undefined
+    return this.#pattern.tryRecv()
   }
 
   receive(): Promise<Buffer[]> {

@@ -4,7 +4,7 @@
  * pipe's inbound queue while the receiver has room, so the effective buffer is the sender's
  * SNDHWM plus the receiver's RCVHWM, as in libzmq.
  */
-import type {Pipe, PipeTransport} from "../engine/pipe.js"
+import type {Msg, Pipe, PipeTransport} from "../engine/pipe.js"
 
 class InprocLink implements PipeTransport {
   reverse!: InprocLink
@@ -31,6 +31,13 @@ class InprocLink implements PipeTransport {
         to.push(msg)
       }
     }
+  }
+
+  offer(msg: Msg): boolean {
+    const to = this.to
+    if (this.closed || to.terminated || to.inboundFull || msg.subscribe !== undefined) return false
+    to.push(msg)
+    return true
   }
 
   resume(): void {

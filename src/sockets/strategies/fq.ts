@@ -32,6 +32,18 @@ export class FairQueue {
   }
 
   recv(): Msg | undefined {
+    const active = this.active
+    if (active.length === 1) {
+      // One pipe with messages (a single peer, or the others drained): no rotation to do.
+      const pipe = active.peek()!
+      const msg = pipe.read()
+      if (!pipe.readable) {
+        active.shift()
+        pipe.fairQueued = false
+      }
+      if (msg) this.lastPipe = pipe
+      return msg
+    }
     for (let tries = this.active.length; tries > 0; tries--) {
       const pipe = this.active.shift()!
       const msg = pipe.read()

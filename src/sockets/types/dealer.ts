@@ -32,6 +32,9 @@ export class DealerPattern extends Pattern {
   recv(): Msg | undefined {
     return this.fq.recv()
   }
+  override tryRecv(): Msg | undefined {
+    return this.fq.recv()
+  }
   get canSend(): boolean {
     return this.lb.writable
   }

@@ -20,6 +20,9 @@ export class PullPattern extends Pattern {
   recv(): Msg | undefined {
     return this.fq.recv()
   }
+  override tryRecv(): Msg | undefined {
+    return this.fq.recv()
+  }
   get canSend(): boolean {
     return false
   }
