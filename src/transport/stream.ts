@@ -8,6 +8,7 @@ import {unlinkSync} from "node:fs"
 import {getSystemErrorName} from "node:util"
 import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, type Endpoint} from "./endpoint.js"
+import {acceptDirect, connectDirect} from "./direct-read.js"
 
 export type SocketEvent = {type: string; address?: string; interval?: number; error?: Error}
 
@@ -113,7 +114,10 @@ export class StreamListener {
         // nothing there
       }
     }
-    const server = net.createServer({noDelay: true}, stream => {
+    // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
+    // that reads large bodies in place.
+    const server = net.createServer({noDelay: true, pauseOnConnect: true}, accepted => {
+      const stream = acceptDirect(accepted)
       tune(stream, endpoint, this.opts)
       this.emit({type: "accept", address: this.address})
       this.onAccepted(stream, this)
@@ -213,8 +217,8 @@ export class StreamConnecter {
     const endpoint = this.endpoint
     const stream =
       endpoint.protocol === "tcp"
-        ? net.connect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
-        : net.connect({path: endpoint.path})
+        ? connectDirect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
+        : connectDirect({path: endpoint.path})
     stream.unref()
     this.attemptStream = stream
     // A unix-domain connect completes (or fails) at once: libzmq reports no delay for ipc.

@@ -145,6 +145,22 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * The unfilled rest of the body being received, when it is preallocated and at least `min` bytes
+   * remain: a transport may read straight into it (then it calls bodyFilledDirectly), as libzmq's
+   * decoder hands its socket the message's own memory. Null otherwise.
+   */
+  bodyTarget(min: number): Buffer | null {
+    if (this.state !== State.Body || this.body === null || this.size - this.bodyFilled < min) return null
+    return this.body.subarray(this.bodyFilled)
+  }
+
+  /** `n` bytes were written into bodyTarget()'s memory. */
+  bodyFilledDirectly(n: number): void {
+    this.bodyFilled += n
+    if (this.bodyFilled === this.size) this.endBody()
+  }
+
   private checkSize(size: number): void {
     if (size > this.maxFrameSize) {
       throw new ZmtpError("ERR_ZMTP_MESSAGE_TOO_LARGE", `Frame of ${size} bytes exceeds maxMessageSize (${this.maxFrameSize})`)

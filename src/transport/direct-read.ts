@@ -1,0 +1,146 @@
+/**
+ * Reading straight into message bodies, as libzmq's decoder does: while a large frame is being
+ * received, libzmq hands the socket the body's own memory, so the kernel fills it and nothing is
+ * copied in user space. Node's net lets a socket read into memory of our choosing (the `onread`
+ * option: a function that names the next read's buffer, and a callback told how much went in),
+ * which gives the same: a large body's unfilled rest is the next read's buffer, and everything
+ * else (greetings, commands, small frames, frame headers) is read into a scratch buffer: a shared
+ * one for connections that read little, and one of its own for a connection that reads a lot.
+ *
+ * Without this, every byte of a large body is read into one of Node's 64 KiB chunks and then
+ * copied into the body: two copies instead of one.
+ */
+import net from "node:net"
+
+/** The connection reading from the stream (a ZMTP engine). */
+export interface DirectSink {
+  /** The memory the next read may go straight into (a large body's unfilled rest), or null. */
+  readTarget(): Buffer | null
+  /** `n` bytes were read into the last readTarget(). */
+  targetFilled(n: number): void
+  /** Bytes read into the scratch buffer, in stream order. */
+  onChunk(chunk: Buffer): void
+}
+
+/** Node's own read size. */
+const SCRATCH_SIZE = 64 * 1024
+/**
+ * A read at least this large suggests more are coming: the connection gets a scratch buffer of its
+ * own, which later reads of that size take along (no copy). Below it, the bytes are copied out and
+ * the connection goes back to the shared one.
+ */
+const HAND_OVER_MIN = SCRATCH_SIZE / 2
+
+/**
+ * One scratch buffer for every connection that is not busy. A handle keeps the buffer it was
+ * given for its next read, so a per-connection buffer would cost 1,000 idle connections 64 MB;
+ * sharing is safe because reads happen one at a time and every read into this buffer is copied
+ * out before the callback returns (it is never handed over, so no view of it outlives the read).
+ */
+let sharedScratch: Buffer | null = null
+
+const READER = Symbol("zmtp.directReader")
+type ReaderStream = net.Socket & {[READER]?: DirectReader}
+
+export class DirectReader {
+  /** Until a sink attaches (and after it leaves), reads are emitted as ordinary "data" events. */
+  private sink: DirectSink | null = null
+  /** This connection's own scratch buffer while it is busy (its reads fill half of one or more). */
+  private own: Buffer | null = null
+  /** The buffer handed out for the read in progress when it is a sink's target. */
+  private target: Buffer | null = null
+  private stream: net.Socket | null = null
+
+  /** The `onread` option for net.Socket / net.connect. */
+  readonly onread = {
+    buffer: (): Buffer => this.next(),
+    // true: go on reading (a sink that must stop pauses the stream, which stops reads itself).
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.read(n, buf)
+      return true
+    },
+  }
+
+  /** Marks `stream` as reading through this reader. */
+  bind(stream: net.Socket): net.Socket {
+    this.stream = stream
+    ;(stream as ReaderStream)[READER] = this
+    return stream
+  }
+
+  private next(): Buffer {
+    const target = this.sink?.readTarget() ?? null
+    this.target = target
+    return target ?? this.own ?? (sharedScratch ??= Buffer.allocUnsafe(SCRATCH_SIZE))
+  }
+
+  private read(n: number, buf: Uint8Array): void {
+    const sink = this.sink
+    if (buf === this.target && sink !== null) {
+      this.target = null
+      sink.targetFilled(n)
+      return
+    }
+    let chunk: Buffer
+    if (buf === this.own && n >= HAND_OVER_MIN) {
+      // Still busy: the bytes keep this buffer, and the next read gets a new one.
+      chunk = this.own.subarray(0, n)
+      this.own = Buffer.allocUnsafe(SCRATCH_SIZE)
+    } else {
+      // A small read, or a read into the shared buffer: copy the bytes out.
+      chunk = Buffer.allocUnsafe(n)
+      ;(buf as Buffer).copy(chunk, 0, 0, n)
+      this.own = n >= HAND_OVER_MIN ? Buffer.allocUnsafe(SCRATCH_SIZE) : null
+    }
+    if (sink !== null) sink.onChunk(chunk)
+    else this.stream?.emit("data", chunk)
+  }
+
+  /**
+   * Routes `stream`'s reads to `sink`; false when the stream does not read through a DirectReader
+   * (then the caller listens for "data" as usual).
+   */
+  static attach(stream: net.Socket | NodeJS.ReadableStream, sink: DirectSink): boolean {
+    const reader = (stream as ReaderStream)[READER]
+    if (reader === undefined) return false
+    reader.sink = sink
+    return true
+  }
+
+  /** Stops routing reads to the sink (the connection is over). */
+  static detach(stream: net.Socket | NodeJS.ReadableStream): void {
+    const reader = (stream as ReaderStream)[READER]
+    if (reader !== undefined) {
+      reader.sink = null
+      reader.target = null
+      reader.own = null
+    }
+  }
+}
+
+/**
+ * An accepted connection reading through a DirectReader. net.Server has no `onread` option, so the
+ * server is created with pauseOnConnect (nothing read yet) and the accepted handle is moved into a
+ * net.Socket made with one, as the server itself would have made it. Where Node's internals differ
+ * from what this expects, the accepted socket is used as it is (ordinary reads).
+ */
+export function acceptDirect(accepted: net.Socket): net.Socket {
+  const handle = (accepted as unknown as {_handle?: {useUserBuffer?: unknown} | null})._handle
+  if (!handle || typeof handle.useUserBuffer !== "function") {
+    accepted.resume()
+    return accepted
+  }
+  // Detach the handle from the socket the server made, then retire that socket: with no handle
+  // its destroy() closes nothing and only updates the server's connection count.
+  ;(accepted as unknown as {_handle: unknown})._handle = null
+  accepted.destroy()
+  const reader = new DirectReader()
+  const stream = new net.Socket({handle, onread: reader.onread, readable: true, writable: true} as net.SocketConstructorOpts)
+  return reader.bind(stream)
+}
+
+/** net.connect options that read through a new DirectReader; bind the returned socket with it. */
+export function connectDirect(options: net.NetConnectOpts): net.Socket {
+  const reader = new DirectReader()
+  return reader.bind(net.connect({...options, onread: reader.onread} as net.NetConnectOpts))
+}
