@@ -137,6 +137,8 @@ export class FmqClient extends EventEmitter<ClientEvents> {
   private pendingAcks = 0
   private credit = 0
   private lastSequence = 0
+  /** A CHEEZBURGER has arrived in this session (sequence numbers restart with each session). */
+  private sequenceSeen = false
   private sessionStart = 0
   private lastHeard = 0
   private lastHugz = 0
@@ -398,6 +400,7 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         // Anything before OHAI-OK belongs to an earlier session.
         if (msg.id === "OHAI_OK") {
           this.state = "subscribing"
+          this.sequenceSeen = false
           this.emit("connected")
           if (this.subs.length === 0) this.state = "ready"
           for (const sub of this.subs) this.sendIcanhaz(sub)
@@ -425,6 +428,14 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         }
         return
       case "CHEEZBURGER":
+        if (this.sequenceSeen && msg.sequence === this.lastSequence) {
+          // The same message again: the C server re-sends its last one when the credit left is
+          // smaller than its next chunk (reference bug B1). It carries nothing new; acting on it
+          // would start a file at a stale offset.
+          this.log(`CHEEZBURGER ${msg.sequence} again (a stale re-send), ignored`)
+          return
+        }
+        this.sequenceSeen = true
         // Every chunk counts against the credit, whatever we do with it (C bug B2).
         this.credit -= msg.chunk.length
         this.lastSequence = msg.sequence
@@ -572,24 +583,27 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     let handle: FileHandle
     let written = 0
     let hasher: Hasher | null = createHash("sha1")
+    if (msg.offset !== 0) {
+      const partial = m.partials.get(vpath)
+      const st = await lstat(tmp).catch(() => null)
+      if (!(partial && sha1 && partial.sha1 === sha1 && st && st.isFile() && st.size >= msg.offset)) {
+        // Not a resume we asked for (the C server's stale message under bug B1 looks like this):
+        // the bytes before `offset` are nowhere, and writing where it says would make them zeros.
+        // The C client does exactly that; we refuse the file and ask again in a new session.
+        this.retryLater(vpath, `first chunk at offset ${msg.offset}, not a resume we asked for`)
+        return null
+      }
+    }
     try {
       if (msg.offset === 0) {
         handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644)
       } else {
-        const partial = m.partials.get(vpath)
-        const st = await lstat(tmp).catch(() => null)
         handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644)
         hasher = null
-        if (partial && sha1 && partial.sha1 === sha1 && st && st.isFile() && st.size >= msg.offset) {
-          await handle.truncate(msg.offset)
-          written = msg.offset
-          this.stats.resumed++
-          this.log(`resume ${vpath} at ${msg.offset}`)
-        } else {
-          // Not a resume we asked for (e.g. the C server re-sending a stale chunk): write it where
-          // it says, as the C client does; the digest check decides at the end.
-          written = msg.offset
-        }
+        await handle.truncate(msg.offset)
+        written = msg.offset
+        this.stats.resumed++
+        this.log(`resume ${vpath} at ${msg.offset}`)
       }
     } catch (e) {
       this.reject(vpath, `cannot write: ${(e as Error).message}`)

@@ -335,6 +335,36 @@ describe("our client against a libzmq ROUTER speaking raw FILEMQ (as the C serve
     for (const k of kinds) expect(["OHAI", "ICANHAZ", "NOM", "HUGZ", "HUGZ_OK", "KTHXBAI"]).toContain(k)
   })
 
+  test("the C server's stale re-sends (bug B1) make no file: no zeros before a stale offset, repeats ignored", async () => {
+    // Seen against the real C server with our default credit: after a 7.5 MB file it had 500,000
+    // bytes of credit, less than its next 1 MB chunk, and re-sent its last message over and over
+    // with the next file's name: "/y.bin" at offset 7,500,000, eof, no data, no headers.
+    const s = await cServer()
+    const inbox = tempDir("inbox")
+    const client = new FmqClient({inbox, timeoutMs: 5000})
+    clients.push(client)
+    const rejected: string[] = []
+    client.on("rejected", e => rejected.push(e.vpath))
+    client.subscribe("/")
+    await client.connect(s.endpoint)
+    await s.tap.next("OHAI")
+    await s.send(hex(vectors.OHAI_OK))
+    await s.tap.next("ICANHAZ")
+    await s.send(hex(vectors.ICANHAZ_OK))
+    await s.tap.next("NOM")
+    const x = blob(300_000)
+    await s.send(chunkMsg(0, "/x.bin", 0, x))
+    await s.send(chunkMsg(1, "/x.bin", x.length, Buffer.alloc(0), true))
+    await until(() => existsSync(join(inbox, "x.bin")), 3000, "x.bin")
+    const mark = s.tap.raw.length
+    for (let i = 0; i < 5; i++) await s.send(chunkMsg(2, "/y.bin", 7_500_000, Buffer.alloc(0), true))
+    // Refused once (the repeats carry the same sequence), and asked for again in a new session.
+    await s.tap.next("OHAI", mark, 3000)
+    expect(rejected).toEqual(["/y.bin"])
+    expect(allNames(inbox).filter(f => f.includes("y.bin"))).toEqual([])
+    expect(readFileSync(join(inbox, "x.bin")).equals(x)).toBe(true)
+  })
+
   test("counts every chunk against its credit, even files it refuses (C bug B2)", async () => {
     const s = await cServer()
     const inbox = tempDir("inbox")
