@@ -106,8 +106,14 @@ export interface PeerInfo {
   address: string
 }
 
-/** Messages queued in one tick after which the transport writes without waiting for the tick's end. */
-const FLUSH_EVERY = 256
+/**
+ * Within one tick, the transport writes without waiting for the tick's end when the pipe has just
+ * filled up (a PUB that never yields would otherwise drop everything past its HWM before anything
+ * reached the wire) or, without a HWM, every this many messages. Not sooner: each write becomes
+ * its own TCP segment, and the receiver's kernel pays per segment. PUSH→PULL tcp 16 B, interleaved:
+ * a write every 256 messages 2.92M msgs/s, every 1,024 3.10M, at the HWM (1,000) 3.58M.
+ */
+const FLUSH_EVERY = 4096
 
 export class Pipe {
   /** Outbound messages, some of them packed together as StagedFrames. */
@@ -223,7 +229,7 @@ export class Pipe {
   private queued(): void {
     const queued = ++this.outCount
     if (queued === 1) this.transport?.kick()
-    else if ((queued & (FLUSH_EVERY - 1)) === 0) this.transport?.flushNow?.()
+    else if (queued === this.sendHwm || (queued & (FLUSH_EVERY - 1)) === 0) this.transport?.flushNow?.()
   }
 
   /** Queues a message even past the HWM (used for subscriptions and welcome messages). */

@@ -255,6 +255,22 @@ async function cServer(): Promise<{router: zmq.Router; tap: Tap; endpoint: strin
   }
 }
 
+/** Our client, subscribed to `path` through a libzmq ROUTER that answers as the C server does. */
+async function subscribedClient(path: string, opts: {timeoutMs?: number; credit?: number}) {
+  const s = await cServer()
+  const inbox = tempDir("inbox")
+  const client = new FmqClient({inbox, ...opts})
+  clients.push(client)
+  client.subscribe(path)
+  await client.connect(s.endpoint)
+  await s.tap.next("OHAI")
+  await s.send(hex(vectors.OHAI_OK))
+  await s.tap.next("ICANHAZ")
+  await s.send(hex(vectors.ICANHAZ_OK))
+  await s.tap.next("NOM")
+  return {s, inbox, client}
+}
+
 const chunkMsg = (sequence: number, filename: string, offset: number, chunk: Buffer, eof = false, headers: Record<string, string> = {}) =>
   encode({id: "CHEEZBURGER", sequence, operation: 1, filename, offset, eof, headers, chunk})
 
@@ -339,19 +355,9 @@ describe("our client against a libzmq ROUTER speaking raw FILEMQ (as the C serve
     // Seen against the real C server with our default credit: after a 7.5 MB file it had 500,000
     // bytes of credit, less than its next 1 MB chunk, and re-sent its last message over and over
     // with the next file's name: "/y.bin" at offset 7,500,000, eof, no data, no headers.
-    const s = await cServer()
-    const inbox = tempDir("inbox")
-    const client = new FmqClient({inbox, timeoutMs: 5000})
-    clients.push(client)
+    const {s, inbox, client} = await subscribedClient("/", {timeoutMs: 5000})
     const rejected: string[] = []
     client.on("rejected", e => rejected.push(e.vpath))
-    client.subscribe("/")
-    await client.connect(s.endpoint)
-    await s.tap.next("OHAI")
-    await s.send(hex(vectors.OHAI_OK))
-    await s.tap.next("ICANHAZ")
-    await s.send(hex(vectors.ICANHAZ_OK))
-    await s.tap.next("NOM")
     const x = blob(300_000)
     await s.send(chunkMsg(0, "/x.bin", 0, x))
     await s.send(chunkMsg(1, "/x.bin", x.length, Buffer.alloc(0), true))
@@ -366,17 +372,7 @@ describe("our client against a libzmq ROUTER speaking raw FILEMQ (as the C serve
   })
 
   test("counts every chunk against its credit, even files it refuses (C bug B2)", async () => {
-    const s = await cServer()
-    const inbox = tempDir("inbox")
-    const client = new FmqClient({inbox, credit: 3_000_000})
-    clients.push(client)
-    client.subscribe("/logs")
-    await client.connect(s.endpoint)
-    await s.tap.next("OHAI")
-    await s.send(hex(vectors.OHAI_OK))
-    await s.tap.next("ICANHAZ")
-    await s.send(hex(vectors.ICANHAZ_OK))
-    await s.tap.next("NOM")
+    const {s, inbox} = await subscribedClient("/logs", {credit: 3_000_000})
     // 2 MB of a file outside /logs (the C server does not filter by subscription)
     const mark = s.tap.raw.length
     await s.send(chunkMsg(0, "/other/x.bin", 0, blob(1_000_000)))
