@@ -225,6 +225,18 @@ function evaluate(opts, all) {
 
 // ---- main -----------------------------------------------------------------------------------
 
+/** The zmtp revision measured: ZMTP_REV, or git's HEAD (and whether src/ differs from it). */
+function revision() {
+  if (process.env.ZMTP_REV) return process.env.ZMTP_REV
+  try {
+    let rev = execSync("git rev-parse --short HEAD", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()
+    if (execSync("git status --porcelain -- src", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()) rev += " plus uncommitted src/ changes"
+    return rev
+  } catch {
+    return "unknown"
+  }
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   const defs = []
@@ -243,6 +255,9 @@ async function main() {
     procOptions.cpuProf = opts.cpuProf
   }
   const started = new Date()
+  // The revision is read now, when dist/ has just been built, not after the run (src/ may have
+  // been edited meanwhile, which does not change what was measured).
+  const rev = revision()
   const all = {}
   for (const def of chosen) {
     process.stderr.write(`${def.id}: ${def.title}\n`)
@@ -250,13 +265,6 @@ async function main() {
   }
   const machine = machineInfo()
   const zeromqVersion = JSON.parse(fs.readFileSync(path.join(BENCH_DIR, "../node_modules/zeromq/package.json"), "utf8")).version
-  let rev = process.env.ZMTP_REV ?? "unknown"
-  if (!process.env.ZMTP_REV) {
-    try {
-      rev = execSync("git rev-parse --short HEAD", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()
-      if (execSync("git status --porcelain -- src", {cwd: ROOT_DIR, stdio: ["ignore", "pipe", "ignore"]}).toString().trim()) rev += " plus uncommitted src/ changes"
-    } catch {}
-  }
   const distNote = ZMTP_DIST === path.join(ROOT_DIR, "dist") ? "" : ` (build in ${ZMTP_DIST})`
   const header = [
     `- date: ${started.toISOString()}`,

@@ -428,7 +428,8 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
           return
         }
       }
-      if (!this.closed) this.stream.resume()
+      // Unless the replayed messages filled the receive HWM: then the reader resumes it.
+      if (!this.closed && !this.pausedForHwm) this.stream.resume()
     } catch (e) {
       this.fail(toZmtpError(e))
     }

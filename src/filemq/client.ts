@@ -587,9 +587,16 @@ export class FmqClient extends EventEmitter<ClientEvents> {
       const partial = m.partials.get(vpath)
       const st = await lstat(tmp).catch(() => null)
       if (!(partial && sha1 && partial.sha1 === sha1 && st && st.isFile() && st.size >= msg.offset)) {
-        // Not a resume we asked for (the C server's stale message under bug B1 looks like this):
-        // the bytes before `offset` are nowhere, and writing where it says would make them zeros.
-        // The C client does exactly that; we refuse the file and ask again in a new session.
+        // Not a resume we asked for (the C server's stale message under bug B1 looks like this),
+        // or the partial file is gone or shorter than recorded: the bytes before `offset` are
+        // nowhere, and writing where it says would make them zeros (the C client does exactly
+        // that). Refuse the file, forget any partial record so that the next session asks for
+        // the whole file, and ask again.
+        if (partial) {
+          m.partials.delete(vpath)
+          m.scheduleSave()
+          await unlink(tmp).catch(() => {})
+        }
         this.retryLater(vpath, `first chunk at offset ${msg.offset}, not a resume we asked for`)
         return null
       }

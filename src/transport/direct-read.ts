@@ -39,6 +39,10 @@ const HAND_OVER_MIN = SCRATCH_SIZE / 2
  */
 let sharedScratch: Buffer | null = null
 
+const rethrow = (e: unknown): never => {
+  throw e
+}
+
 const READER = Symbol("zmtp.directReader")
 type ReaderStream = net.Socket & {[READER]?: DirectReader}
 
@@ -75,6 +79,16 @@ export class DirectReader {
   }
 
   private read(n: number, buf: Uint8Array): void {
+    try {
+      this.deliver(n, buf)
+    } catch (e) {
+      // Node asks for the next read's buffer only when this callback returns: were it to throw,
+      // the next read would land in memory just handed over. Throw once it has asked.
+      process.nextTick(rethrow, e)
+    }
+  }
+
+  private deliver(n: number, buf: Uint8Array): void {
     const sink = this.sink
     if (buf === this.target && sink !== null) {
       this.target = null

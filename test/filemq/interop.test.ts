@@ -5,7 +5,7 @@
  */
 import {afterAll, afterEach, describe, expect, test} from "vitest"
 import * as zmq from "zeromq"
-import {existsSync, readFileSync, readdirSync} from "node:fs"
+import {existsSync, readFileSync, readdirSync, unlinkSync} from "node:fs"
 import {dirname, join} from "node:path"
 import {decode, encode, type Cheezburger, type FmqMessage} from "../../src/filemq/codec.js"
 import {FmqClient} from "../../src/filemq/client.js"
@@ -256,7 +256,7 @@ async function cServer(): Promise<{router: zmq.Router; tap: Tap; endpoint: strin
 }
 
 /** Our client, subscribed to `path` through a libzmq ROUTER that answers as the C server does. */
-async function subscribedClient(path: string, opts: {timeoutMs?: number; credit?: number}) {
+async function subscribedClient(path: string, opts: {timeoutMs?: number; credit?: number; resumeThreshold?: number}) {
   const s = await cServer()
   const inbox = tempDir("inbox")
   const client = new FmqClient({inbox, ...opts})
@@ -369,6 +369,33 @@ describe("our client against a libzmq ROUTER speaking raw FILEMQ (as the C serve
     expect(rejected).toEqual(["/y.bin"])
     expect(allNames(inbox).filter(f => f.includes("y.bin"))).toEqual([])
     expect(readFileSync(join(inbox, "x.bin")).equals(x)).toBe(true)
+  })
+
+  test("a resume whose partial file has gone is refused once, and the next session asks for the whole file", async () => {
+    const {s, inbox} = await subscribedClient("/", {timeoutMs: 5000, resumeThreshold: 50_000})
+    const whole = blob(200_000)
+    const headers = {SHA1: sha1(whole), SIZE: String(whole.length)}
+    await s.send(chunkMsg(0, "/big.bin", 0, whole.subarray(0, 100_000), false, headers))
+    await until(() => allNames(inbox).some(f => f.includes("big.bin")), 3000, "the partial file")
+    // The server loses the client (RTFM): the client keeps its partial and asks to resume it.
+    const mark = s.tap.raw.length
+    await s.send(hex(vectors.RTFM_C_SERVER))
+    await s.tap.next("OHAI", mark, 3000)
+    await s.send(hex(vectors.OHAI_OK))
+    const ask = (await s.tap.next("ICANHAZ", mark)).msg as Extract<FmqMessage, {id: "ICANHAZ"}>
+    expect(ask.options.get("RESUME")).toBe(`${headers.SHA1} 100000 big.bin`)
+    // Meanwhile the partial file disappears from the inbox.
+    for (const f of allNames(inbox).filter(n => n.includes("big.bin"))) unlinkSync(join(inbox, f))
+    await s.send(hex(vectors.ICANHAZ_OK))
+    await s.tap.next("NOM", mark)
+    const mark2 = s.tap.raw.length
+    await s.send(chunkMsg(1, "/big.bin", 100_000, whole.subarray(100_000), true, headers))
+    // Refused (the bytes before 100,000 are gone) and asked for again, this time from the start.
+    await s.tap.next("OHAI", mark2, 3000)
+    await s.send(hex(vectors.OHAI_OK))
+    const again = (await s.tap.next("ICANHAZ", mark2)).msg as Extract<FmqMessage, {id: "ICANHAZ"}>
+    expect(again.options.has("RESUME")).toBe(false)
+    expect(existsSync(join(inbox, "big.bin"))).toBe(false)
   })
 
   test("counts every chunk against its credit, even files it refuses (C bug B2)", async () => {

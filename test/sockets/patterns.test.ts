@@ -43,6 +43,36 @@ for (const transport of transports) {
       }
     })
 
+    test("REQ read with for await: replies without their envelope, and the alternation holds", async () => {
+      const rep = new zmq.Reply()
+      const address = await bound(rep, transport)
+      const req = track(new zmq.Request({correlate: true, relaxed: true}))
+      req.connect(address)
+      for (let i = 0; i < 3; i++) {
+        await req.send(`ping ${i}`)
+        const [msg] = await rep.receive()
+        await rep.send(`pong ${msg}`)
+        // Let the reply arrive first, so the iterator's already-there path takes it.
+        await until(() => req.readable, 2000, "the reply")
+        for await (const reply of req) {
+          expect(str(reply)).toEqual([`pong ping ${i}`])
+          break
+        }
+      }
+      // A plain REQ: the reply taken by the iterator ends the exchange, so the next send is in turn.
+      const plain = track(new zmq.Request())
+      plain.connect(address)
+      await plain.send("once")
+      const [msg] = await rep.receive()
+      await rep.send(`pong ${msg}`)
+      await until(() => plain.readable, 2000, "the reply")
+      for await (const reply of plain) {
+        expect(str(reply)).toEqual(["pong once"])
+        break
+      }
+      await expect(plain.send("twice")).resolves.toBeUndefined()
+    })
+
     test("DEALER ↔ ROUTER with a routing id", async () => {
       const router = new zmq.Router()
       const address = await bound(router, transport)
