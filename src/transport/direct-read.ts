@@ -153,7 +153,7 @@ export function acceptDirect(accepted: net.Socket): net.Socket {
   return reader.bind(stream)
 }
 
-/** net.connect options that read through a new DirectReader; bind the returned socket with it. */
+/** net.connect(options), reading through a new DirectReader. */
 export function connectDirect(options: net.NetConnectOpts): net.Socket {
   const reader = new DirectReader()
   return reader.bind(net.connect({...options, onread: reader.onread} as net.NetConnectOpts))
