@@ -27,7 +27,7 @@ import {checkGreetingPrefix, checkMechanism, encodeGreeting, GREETING_SIZE, pars
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError} from "../mechanism/zap.js"
-import {StagedFrames, type Msg, type PeerInfo, type Pipe, type PipeTransport} from "./pipe.js"
+import {copyInto, StagedFrames, type Msg, type PeerInfo, type Pipe, type PipeTransport} from "./pipe.js"
 import {traceFor, type WireTrace} from "./trace.js"
 import {DirectReader, type DirectSink} from "../transport/direct-read.js"
 
@@ -175,7 +175,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   // One listener function per event for all connections, finding the engine on the stream: a
   // thousand idle connections then do not each carry their own closures.
   private static readonly streamData = function (this: EngineStream, chunk: Buffer): void {
-    this[ENGINE]!.onData(chunk)
+    this[ENGINE]!.onChunk(chunk)
   }
   private static readonly streamDrain = function (this: EngineStream): void {
     this[ENGINE]!.onDrain()
@@ -299,12 +299,8 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     }
   }
 
-  /** DirectSink: everything else read from the stream. */
+  /** Bytes read from the stream ("data" events, or DirectSink's scratch reads). */
   onChunk(chunk: Buffer): void {
-    this.onData(chunk)
-  }
-
-  private onData(chunk: Buffer): void {
     this.activity++
     try {
       if (this.phase === Phase.Greeting) {
@@ -622,9 +618,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
             batch = Buffer.allocUnsafe(pipe.outLength === 0 ? Math.min(BATCH_SIZE, Math.max(headerSize + body.length, restSize(msg, i))) : BATCH_SIZE)
           }
           used = writeFrameHeader(batch, used, flags, body.length)
-          // Tiny bodies: a byte loop beats Buffer#copy's call overhead.
-          if (body.length <= 32) for (let j = 0; j < body.length; j++) batch[used + j] = body[j]!
-          else body.copy(batch, used)
+          copyInto(body, batch, used)
           used += body.length
         } else {
           // Large bodies go out as they are, behind their own header: no copy.

@@ -52,13 +52,20 @@ export class StagedFrames {
 /** Largest part staged as frames: zeromq.js copies parts up to this size anyway. */
 export const STAGE_PART_MAX = 128
 
+/**
+ * Copies `part` into `target` at `at`. Tiny parts byte by byte: for them a loop beats Buffer#copy's
+ * argument checks and view creation.
+ */
+export function copyInto(part: Buffer, target: Buffer, at: number): void {
+  const n = part.length
+  if (n <= 32) for (let j = 0; j < n; j++) target[at + j] = part[j]!
+  else part.copy(target, at)
+}
+
 /** A private copy of a small part (allocUnsafe + copy measures ~40% cheaper than Buffer.from). */
 export function copySmall(part: Buffer): Buffer {
-  const n = part.length
-  const copy = Buffer.allocUnsafe(n)
-  // Tiny parts: a byte loop beats Buffer#copy's argument checks and view creation.
-  if (n <= 32) for (let j = 0; j < n; j++) copy[j] = part[j]!
-  else part.copy(copy)
+  const copy = Buffer.allocUnsafe(part.length)
+  copyInto(part, copy, 0)
   return copy
 }
 /** Bytes of one staging slab; stages are cut from it one after another. */
@@ -215,9 +222,7 @@ export class Pipe {
       bytes[at] = i < last ? 1 : 0 // MORE
       bytes[at + 1] = n
       at += 2
-      // Tiny bodies: a byte loop beats Buffer#copy's call overhead.
-      if (n <= 32) for (let j = 0; j < n; j++) bytes[at + j] = part[j]!
-      else part.copy(bytes, at)
+      copyInto(part, bytes, at)
       at += n
     }
     stage.end = at

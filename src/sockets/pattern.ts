@@ -36,8 +36,9 @@ export abstract class Pattern {
   abstract recv(): Msg | undefined
   /**
    * A receive that completes now, or undefined: never throws and never changes the pattern's
-   * state when nothing is there (the async iterator's fast path). Types whose recv() is a plain
-   * fair-queue read override it to skip the separate canRecv pass.
+   * state when nothing is there (the async iterator's fast path). PULL, whose recv() is a plain
+   * fair-queue read with no state, overrides it to skip the separate canRecv pass (~6% on inproc
+   * 16 B). Types with state (REQ, REP, ROUTER...) keep this default.
    */
   tryRecv(): Msg | undefined {
     return this.canRecv ? this.recv() : undefined

@@ -32,9 +32,6 @@ export class DealerPattern extends Pattern {
   recv(): Msg | undefined {
     return this.fq.recv()
   }
-  override tryRecv(): Msg | undefined {
-    return this.fq.recv()
-  }
   get canSend(): boolean {
     return this.lb.writable
   }

@@ -45,11 +45,6 @@ export class ReqPattern extends DealerPattern {
     return true
   }
 
-  /** Dealer's plain fair-queue read would skip the envelope and the alternation: the general path. */
-  override tryRecv(): Msg | undefined {
-    return this.canRecv ? this.recv() : undefined
-  }
-
   override recv(): Msg | undefined {
     if (!this.expectingReply) throw errnoError("EFSM")
     for (;;) {
