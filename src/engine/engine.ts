@@ -19,6 +19,7 @@
  * - drop unknown commands and ERROR after the handshake, as libzmq does.
  * Every protocol violation ends this connection only, with a ZmtpError given to the handler.
  */
+import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
 import {encodeCommand, encodePing, encodePong, parseCommand, parseHandshakeCommand, parsePing, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
@@ -221,10 +222,11 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     return this.phase === Phase.Closed
   }
 
-  /** PipeTransport: our frames go out as queued (in clear and untraced), so StagedFrames are welcome. */
-  get takesFrames(): boolean {
-    return this.phase === Phase.Traffic && this.trace === null && this.mechanism.encode === undefined
-  }
+  /**
+   * PipeTransport: our frames go out as queued (in traffic, in clear and untraced), so StagedFrames
+   * are welcome. A field set when traffic starts and cleared at shutdown: a PUSH asks on every send.
+   */
+  takesFrames = false
 
   /** Still in greeting or security handshake: no pipe yet, so nothing queued to linger over. */
   get handshaking(): boolean {
@@ -516,6 +518,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
     this.handshakeTimer = null
     this.phase = Phase.Traffic
+    this.takesFrames = this.trace === null && mechanism.encode === undefined
     this.startHeartbeat()
     this.handler.onHandshake(this, {
       socketType: peerType,
@@ -717,6 +720,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
     this.inClear = false
+    this.takesFrames = false
     for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer, this.readyTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.stream.off("data", Engine.streamData)

@@ -8,6 +8,7 @@
  * transport: it pulls outbound messages when kicked, pushes inbound ones, and stops reading when
  * the inbound queue is full so the kernel pushes back on the sender. A receiver never drops.
  */
+import {Buffer} from "node:buffer"
 import {Queue} from "./queue.js"
 
 /**

@@ -3,6 +3,7 @@
  * one-frame message; each message sent is written as its bytes; an empty message closes the
  * connection (libzmq stream.cpp).
  */
+import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
 import type {PeerInfo, Pipe, PipeTransport} from "./pipe.js"
 

@@ -3,6 +3,7 @@
  * greeting, handshake commands and message frames, decoded, with the hex beside them (stderr).
  * It is how a user diagnoses an interop problem and how a student watches the protocol.
  */
+import {Buffer} from "node:buffer"
 import {frameHeaderSize, FLAG_COMMAND, FLAG_MORE} from "../wire/frame.js"
 
 const HEX_MAX = 48

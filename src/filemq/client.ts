@@ -17,6 +17,7 @@
  * Everything that changes state (messages, restarts, timers, close) runs one at a time through
  * one promise chain, so a file handle is never closed under a write.
  */
+import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {createHash, type Hash as Hasher} from "node:crypto"
 import {constants} from "node:fs"

@@ -18,6 +18,7 @@
  * Decoding never throws anything but a FmqProtocolError, and never allocates more than the frame
  * holds: every length is checked against the bytes left before anything is read.
  */
+import {Buffer} from "node:buffer"
 
 /** Signature: 0xAAA0 | 3 (FILEMQ is protocol 3 of the zproto family). */
 export const SIGNATURE = 0xaaa3

@@ -4,6 +4,7 @@
  * 127.0.0.1, mirrors it into another temp folder with a FileMQ client over tcp, shows progress,
  * checks the SHA-1 of every file on both sides, and resolves with a summary.
  */
+import {Buffer} from "node:buffer"
 import {createHash, randomBytes} from "node:crypto"
 import {mkdir, mkdtemp, readFile, rm, writeFile} from "node:fs/promises"
 import {tmpdir} from "node:os"

@@ -3,6 +3,7 @@
  * files, with the sanitising the C client lacks (reference §8: it wrote "/../escaped.txt" outside
  * its inbox).
  */
+import {Buffer} from "node:buffer"
 import {lstat, mkdir, realpath, rmdir} from "node:fs/promises"
 import {join, sep} from "node:path"
 

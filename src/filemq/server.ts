@@ -17,6 +17,7 @@
  * timeout, so a client whose queue is full gets EAGAIN and its pump backs off, while the others
  * keep being served; EHOSTUNREACH means the client has gone, and its state is dropped.
  */
+import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import type {FileHandle} from "node:fs/promises"
 import {open} from "node:fs/promises"

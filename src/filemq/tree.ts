@@ -12,6 +12,7 @@
  * and `.cache`, are never published), and so are symbolic links (the C `.ln` convention is not
  * supported: following links would let whoever can write into the tree publish any file).
  */
+import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {watch, type FSWatcher, type Stats} from "node:fs"
 import {lstat, open, readdir, realpath} from "node:fs/promises"

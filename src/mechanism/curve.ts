@@ -36,6 +36,7 @@
  * mechanism "CURVE", credentials [C]); without one every client is accepted, as libzmq does with
  * no ZAP handler ("Stonehouse": encrypted, not authenticated).
  */
+import {Buffer} from "node:buffer"
 import {randomBytes, timingSafeEqual} from "node:crypto"
 import {encodeCommand, type Command} from "../wire/command.js"
 import {ZmtpError, type ZmtpErrorCode} from "../wire/errors.js"

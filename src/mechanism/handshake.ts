@@ -3,6 +3,7 @@
  * malformed PLAIN ERROR), turning a peer's ERROR into the right error, and running the server's
  * ZAP step.
  */
+import {Buffer} from "node:buffer"
 import {encodeError, parseError, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import type {Metadata} from "../wire/metadata.js"

@@ -21,6 +21,7 @@
  *   parseCommand reads that as a 5-byte name "WELCO" followed by "ME…"; the server accepts it.
  * Credentials travel in clear text: PLAIN is for trusted networks only.
  */
+import {Buffer} from "node:buffer"
 import {encodeCommand, encodeReady, parseReady, type Command} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import {encodeMetadata, parseMetadata, type Metadata} from "../wire/metadata.js"

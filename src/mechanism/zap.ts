@@ -19,6 +19,7 @@
  * (authentication failure) and "500" (internal error) send ERROR with that code as the reason.
  * Any status but 200 makes libzmq emit HANDSHAKE_FAILED_AUTH with the numeric code.
  */
+import {Buffer} from "node:buffer"
 import {ZmtpError} from "../wire/errors.js"
 import {parseMetadata, type Metadata} from "../wire/metadata.js"
 

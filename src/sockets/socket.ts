@@ -6,6 +6,7 @@
  * Blocking follows zeromq.js: a send that can be queued now resolves at once; otherwise it waits
  * until the pattern can take it or sendTimeout passes (EAGAIN). Receives likewise.
  */
+import {Buffer} from "node:buffer"
 import type net from "node:net"
 import {busyBinding, busyReading, busyWriting, errnoError, type ErrnoError} from "../errors.js"
 import {context as defaultContext, assignOptions, Context} from "../context.js"
@@ -428,8 +429,10 @@ export class Socket {
 
   // ---- send / receive -----------------------------------------------------------------------
 
-  send(message: MessageLike | MessageLike[], ..._options: unknown[]): Promise<void> {
-    if (arguments.length === 0 || message === undefined) throw new TypeError("Message must be present")
+  send(message: MessageLike | MessageLike[], ...options: unknown[]): Promise<void>
+  // The implementation takes no rest parameter: it would allocate an array on every send.
+  send(message: MessageLike | MessageLike[]): Promise<void> {
+    if (message === undefined) throw new TypeError("Message must be present")
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) throw busyBinding()
     if (this.#sendOp) throw busyWriting()

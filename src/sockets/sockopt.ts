@@ -18,6 +18,7 @@
  *
  * The rest of the stack reads the typed fields of {@link SocketOptions} directly.
  */
+import {Buffer} from "node:buffer"
 import {isIPv4, isIPv6} from "node:net"
 import {networkInterfaces} from "node:os"
 import {errnoError} from "../errors.js"

@@ -10,6 +10,7 @@
  * Without this, every byte of a large body is read into one of Node's 64 KiB chunks and then
  * copied into the body: two copies instead of one.
  */
+import {Buffer} from "node:buffer"
 import net from "node:net"
 
 /** The connection reading from the stream (a ZMTP engine). */

@@ -4,6 +4,7 @@
  * pipe's inbound queue while the receiver has room, so the effective buffer is the sender's
  * SNDHWM plus the receiver's RCVHWM, as in libzmq.
  */
+import {Buffer} from "node:buffer"
 import type {Msg, Pipe, PipeTransport} from "../engine/pipe.js"
 
 class InprocLink implements PipeTransport {

@@ -7,6 +7,7 @@
  * The prose of 23/37 speaks of a NUL separator after the name; the ABNF and libzmq use the 1-byte
  * length prefix, so we do too: READY is `05 "READY"`, never `"READY\0"`.
  */
+import {Buffer} from "node:buffer"
 import {ZmtpError} from "./errors.js"
 import {FLAG_COMMAND, frameHeaderSize, writeFrameHeader} from "./frame.js"
 import {encodedMetadataSize, parseMetadata, writeMetadata, type Metadata} from "./metadata.js"

@@ -10,8 +10,9 @@
  * checks ZMQ_MAXMSGSIZE per frame, not per message). Like libzmq's v2_decoder it ignores the reserved
  * bits and MORE on a command; a size of 2^63 or more is refused (EMSGSIZE in libzmq).
  */
-import {constants as bufferConstants} from "node:buffer"
+import {Buffer, constants as bufferConstants} from "node:buffer"
 import {ZmtpError} from "./errors.js"
+import {bufferView} from "./view.js"
 
 export const FLAG_MORE = 0x01
 export const FLAG_LONG = 0x02
@@ -81,7 +82,7 @@ export class FrameDecoder {
               const size = chunk[pos + 1]!
               if (pos + 2 + size <= len) {
                 this.checkSize(size)
-                this.frame(flags, chunk.subarray(pos + 2, pos + 2 + size))
+                this.frame(flags, bufferView(chunk, pos + 2, pos + 2 + size))
                 pos += 2 + size
                 continue
               }
@@ -92,7 +93,7 @@ export class FrameDecoder {
             const size = hi * 0x100000000 + chunk.readUInt32BE(pos + 5)
             if (pos + 9 + size <= len) {
               this.checkSize(size)
-              this.frame(flags, chunk.subarray(pos + 9, pos + 9 + size))
+              this.frame(flags, bufferView(chunk, pos + 9, pos + 9 + size))
               pos += 9 + size
               continue
             }

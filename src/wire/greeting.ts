@@ -10,6 +10,7 @@
  *   offset 32      as-server  00 | 01
  *   offset 33..63  filler     zeros
  */
+import {Buffer} from "node:buffer"
 import {ZmtpError} from "./errors.js"
 
 export const GREETING_SIZE = 64

@@ -9,6 +9,7 @@
  * The spec calls names case-insensitive; libzmq compares them case-sensitively. We send the
  * canonical spelling ("Socket-Type", "Identity") and look names up case-insensitively.
  */
+import {Buffer} from "node:buffer"
 import {ZmtpError, type ZmtpErrorCode} from "./errors.js"
 
 export type Metadata = Map<string, Buffer>

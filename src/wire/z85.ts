@@ -2,6 +2,7 @@
  * Z85 (32/Z85): 4 bytes, read as a big-endian uint32, become 5 characters from an 85-symbol
  * alphabet, most significant digit first. Binary lengths are multiples of 4, text multiples of 5.
  */
+import {Buffer} from "node:buffer"
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
 
 const DECODE = new Int16Array(128).fill(-1)

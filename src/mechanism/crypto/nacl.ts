@@ -13,6 +13,7 @@
  * poly1305.ts). Opening checks the tag in constant time (crypto.timingSafeEqual) before it
  * decrypts anything, and answers null when the box does not authenticate.
  */
+import {Buffer} from "node:buffer"
 import {createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, timingSafeEqual, type KeyObject} from "node:crypto"
 import {ZmtpError} from "../../wire/errors.js"
 import {poly1305Into} from "./poly1305.js"

@@ -3,6 +3,7 @@
  * that can take a message now, advancing after each whole message. A full pipe is skipped until
  * it has room again; a message is never split across pipes.
  */
+import {Buffer} from "node:buffer"
 import {copySmall, type Msg, type Pipe} from "../../engine/pipe.js"
 
 export class LoadBalancer {
@@ -36,17 +37,19 @@ export class LoadBalancer {
    * transport takes frames, privately copied for any other. False when every pipe is full.
    */
   sendSmall(parts: Buffer | readonly Buffer[]): boolean {
-    const n = this.pipes.length
-    for (let i = 0; i < n; i++) {
-      const idx = (this.next + i) % n
-      const pipe = this.pipes[idx]!
+    const pipes = this.pipes
+    const n = pipes.length
+    // Counting round instead of `%`: a division per send shows at millions of sends a second.
+    let idx = this.next
+    for (let i = 0; i < n; i++, idx = idx + 1 === n ? 0 : idx + 1) {
+      const pipe = pipes[idx]!
       if (pipe.takesFrames) {
         if (!pipe.writable) continue
         pipe.writeSmall(parts)
       } else if (!pipe.write(Buffer.isBuffer(parts) ? [copySmall(parts)] : parts.map(copySmall))) {
         continue
       }
-      this.next = (idx + 1) % n
+      this.next = idx + 1 === n ? 0 : idx + 1
       return true
     }
     return false

@@ -2,6 +2,7 @@
  * libzmq's generated routing ids (router.cpp, stream.cpp): five bytes, a zero byte (ids set by
  * applications may not start with one) and a 32-bit counter that starts at a random value.
  */
+import {Buffer} from "node:buffer"
 import {randomBytes} from "node:crypto"
 
 export class RoutingIds {

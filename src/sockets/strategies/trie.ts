@@ -3,6 +3,7 @@
  * Subscriptions are a set per pipe, as libzmq keeps them: subscribing twice to "A" from one peer
  * and cancelling once removes it (29/PUBSUB says counting; libzmq publishers do not count).
  */
+import {Buffer} from "node:buffer"
 import type {Pipe} from "../../engine/pipe.js"
 
 class Node {

@@ -1,4 +1,5 @@
 /** DEALER (28/REQREP): load-balances sends, fair-queues receives, no envelope handling. */
+import {Buffer} from "node:buffer"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"

@@ -4,6 +4,7 @@
  * ZMQ_REQ_RELAXED allows a new request before the reply (the old reply is then ignored);
  * ZMQ_REQ_CORRELATE prefixes a 4-byte request id, in host byte order as libzmq writes it.
  */
+import {Buffer} from "node:buffer"
 import {randomBytes} from "node:crypto"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"

@@ -6,6 +6,7 @@
  * ZMQ_ROUTER_HANDOVER hands the id to the newcomer (the old peer is then ignored, its connection
  * left up). Unroutable or full: dropped, unless ZMQ_ROUTER_MANDATORY (EHOSTUNREACH / block).
  */
+import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"

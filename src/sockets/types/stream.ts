@@ -3,6 +3,7 @@
  * lost one each show up as [id, ""] when ZMQ_STREAM_NOTIFY is on (the default); sending
  * [id, ""] closes that connection. An unknown id is an error (EHOSTUNREACH).
  */
+import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"

@@ -5,6 +5,7 @@
  * both as messages. XPUB hands (un)subscriptions to the application: new ones only, or all with
  * verbose/verboser; `manual` leaves the trie to the application. PUB drops everything it receives.
  */
+import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Queue} from "../../engine/queue.js"

@@ -5,6 +5,7 @@
  * interface: SUBSCRIBE on a topic's first subscription, CANCEL on its last (safe against both
  * counting and set-based publishers), and filters locally as libzmq's SUB does.
  */
+import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Pattern, type PatternHost} from "../pattern.js"
