@@ -71,6 +71,9 @@ export class FrameDecoder {
   push(chunk: Buffer): void {
     let pos = 0
     const len = chunk.length
+    // Bodies inside the chunk become views of its memory (see view.ts): read its place once.
+    const memory = chunk.buffer as ArrayBuffer
+    const base = chunk.byteOffset
     while (pos < len) {
       switch (this.state) {
         case State.Flags: {
@@ -82,7 +85,7 @@ export class FrameDecoder {
               const size = chunk[pos + 1]!
               if (pos + 2 + size <= len) {
                 this.checkSize(size)
-                this.frame(flags, bufferView(chunk, pos + 2, pos + 2 + size))
+                this.frame(flags, bufferView(memory, base + pos + 2, size))
                 pos += 2 + size
                 continue
               }
@@ -93,7 +96,7 @@ export class FrameDecoder {
             const size = hi * 0x100000000 + chunk.readUInt32BE(pos + 5)
             if (pos + 9 + size <= len) {
               this.checkSize(size)
-              this.frame(flags, bufferView(chunk, pos + 9, pos + 9 + size))
+              this.frame(flags, bufferView(memory, base + pos + 9, size))
               pos += 9 + size
               continue
             }

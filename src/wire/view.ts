@@ -18,7 +18,11 @@ class BufferView extends Uint8Array {}
 Object.setPrototypeOf(BufferView.prototype, Buffer.prototype)
 Object.defineProperty(BufferView.prototype, "constructor", {value: Buffer, writable: true, configurable: true})
 
-/** Bytes [start, end) of `source` as a Buffer sharing its memory. No bounds adjustment: the caller's are right. */
-export function bufferView(source: Uint8Array, start: number, end: number): Buffer {
-  return new BufferView(source.buffer as ArrayBuffer, source.byteOffset + start, end - start) as unknown as Buffer
+/**
+ * `length` bytes at `byteOffset` of `memory` as a Buffer sharing it. The caller passes the
+ * ArrayBuffer and offset it read once per chunk: a Buffer's `buffer` and `byteOffset` getters cost
+ * as much as the view itself. No bounds adjustment: the caller's are right.
+ */
+export function bufferView(memory: ArrayBuffer, byteOffset: number, length: number): Buffer {
+  return new BufferView(memory, byteOffset, length) as unknown as Buffer
 }
