@@ -166,6 +166,8 @@ export class Socket {
   #sendOp: PendingSend | null = null
   #recvOp: Pending<Buffer[]> | null = null
   #wakeScheduled = false
+  /** Inside #receiveArrived (see there). */
+  #receiving = false
   #keepAlive: NodeJS.Timeout | null = null
   readonly #sinks = new Set<EventSink>()
   #events: Observer | null = null
@@ -210,7 +212,7 @@ export class Socket {
     this.#owner = {
       pipeReadable: pipe => {
         this.#pattern.readable(pipe)
-        if (this.#recvOp) this.#wake()
+        if (this.#recvOp) this.#receiveArrived()
       },
       pipeWritable: () => {
         if (this.#sendOp) this.#wake()
@@ -535,6 +537,10 @@ export class Socket {
         this.#finish(send, () => send.reject(e as Error))
       }
     }
+    this.#retryReceive()
+  }
+
+  #retryReceive(): void {
     const recv = this.#recvOp
     if (recv && this.#pattern.canRecv) {
       try {
@@ -543,6 +549,25 @@ export class Socket {
       } catch (e) {
         this.#finish(recv, () => recv.reject(e as Error))
       }
+    }
+  }
+
+  /**
+   * A message arrived while a receive waits: complete it now, in the transport's callback, rather
+   * than a microtask later: on a round trip, every step between a read and the reply's write counts
+   * twice. Not from inside itself (an inproc read can pull the next message in): then the usual
+   * microtask retry.
+   */
+  #receiveArrived(): void {
+    if (this.#receiving) {
+      this.#wake()
+      return
+    }
+    this.#receiving = true
+    try {
+      this.#retryReceive()
+    } finally {
+      this.#receiving = false
     }
   }
 

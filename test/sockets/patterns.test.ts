@@ -30,6 +30,26 @@ for (const transport of transports) {
       expect(str(await pull.receive())).toEqual(["second"])
     })
 
+    test("a receive that waits gets each arriving message once and in order (receive HWM 1)", async () => {
+      // A waiting receive completes inside the transport's delivery (not a microtask later);
+      // with a receive HWM of 1 every message pauses and resumes the pipe on the way.
+      const pull = new zmq.Pull({receiveHighWaterMark: 1})
+      const address = await bound(pull, transport)
+      const push = track(new zmq.Push({sendHighWaterMark: 5}))
+      push.connect(address)
+      const got: string[] = []
+      const reader = (async () => {
+        while (got.length < 200) got.push(...str(await pull.receive()))
+      })()
+      for (let i = 0; i < 200; i++) {
+        await push.send(`m${i}`)
+        // Now and then let the reader catch up, so that receives wait for the next message.
+        if (i % 7 === 0) await sleep(0)
+      }
+      await reader
+      expect(got).toEqual(Array.from({length: 200}, (_, i) => `m${i}`))
+    })
+
     test("REQ ↔ REP round trips", async () => {
       const rep = new zmq.Reply()
       const address = await bound(rep, transport)
