@@ -7,6 +7,8 @@
  *   --rounds N          rounds per case (default 3; contenders interleave, the median is reported)
  *   --only LIB[,LIB]    contenders to run: zmtp, zeromq, floor (default all three)
  *   --cpu-prof[=LIB[:ROLE]]  write V8 CPU profiles of the workers to bench/prof/ (default zmtp:any)
+ *   --pin same|split|none  where REQ↔REP pairs run: both on CPU 0 (default), REP on 1 and REQ
+ *                       on 0, or wherever the scheduler puts them (see bench/cases/req-rep.mjs)
  *   --recv=iter|receive how PULL receivers read: `for await` (default, as zeromq.js's README
  *                       shows for PULL) or `await sock.receive()`
  *   --out FILE          write the markdown report there (a full run writes bench/RESULTS.md)
@@ -19,13 +21,14 @@ import fs from "node:fs"
 import path from "node:path"
 import {BENCH_DIR, CONTENDERS, CONTENDER_LABEL, ROOT_DIR, ZMTP_DIST, machineInfo, median} from "./lib/common.mjs"
 import {procOptions} from "./lib/proc.mjs"
+import {placement} from "./cases/req-rep.mjs"
 
 const CASE_FILES = ["push-pull.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
 
 // ---- command line ---------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, cpuProf: null, out: null, list: false, recv: "iter"}
+  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, cpuProf: null, out: null, list: false, recv: "iter", pin: "same"}
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s)
     const value = () => inline ?? argv[++i]
@@ -48,6 +51,10 @@ function parseArgs(argv) {
         opts.cpuProf = {lib, role, dir: path.join(BENCH_DIR, "prof")}
         break
       }
+      case "--pin":
+        opts.pin = value()
+        if (!["same", "split", "none"].includes(opts.pin)) throw new Error("--pin takes same, split or none")
+        break
       case "--recv":
         opts.recv = value()
         if (!["iter", "receive"].includes(opts.recv)) throw new Error("--recv takes iter or receive")
@@ -254,6 +261,7 @@ async function main() {
     fs.mkdirSync(opts.cpuProf.dir, {recursive: true})
     procOptions.cpuProf = opts.cpuProf
   }
+  procOptions.pin = opts.pin
   const started = new Date()
   // The revision is read now, when dist/ has just been built, not after the run (src/ may have
   // been edited meanwhile, which does not change what was measured).
@@ -272,6 +280,7 @@ async function main() {
     `- Node ${machine.node}; zeromq.js ${zeromqVersion} (libzmq 4.3.5); zmtp ${rev}${distNote}`,
     "- units: MB = 2^20 bytes; round trip = mean µs of one request and its reply; peak RSS = the larger of the processes' maxrss",
     `- mode: ${opts.quick ? "quick" : "full"}, PULL reads with ${opts.recv === "iter" ? "for await" : "await receive()"}, ${opts.rounds} rounds per case, contender order rotated every round, median shown`,
+    ...(chosen.some(d => d.file === "req-rep.mjs") ? [`- REQ↔REP placement: ${placement()} for every contender (--pin; bench/cases/req-rep.mjs says why)`] : []),
     `- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   ].join("\n")
   const report = [

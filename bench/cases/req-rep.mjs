@@ -8,10 +8,18 @@
  * and then runs 10 bursts of each contender in turn (alternating the order), while the pairs that
  * are not in their burst sit idle. A round reports each contender's median burst.
  * The floor echoes pre-framed ZMTP frames over a bare net socket (TCP_NODELAY on both ends).
+ *
+ * CPU placement (`--pin`, default "same"): on the 2-vCPU VMs this runs on, a pair whose two
+ * processes the scheduler leaves on one vCPU round-trips in ~25-30 µs, and a pair it spreads over
+ * both in ~60-100 µs (waking a halted vCPU is slow); the placement is chosen when the pair starts
+ * and sticks, whatever the library. Unpinned, a contender's figure was mostly which of the two it
+ * drew. So every contender's REQ and REP run pinned alike: "same" puts both on CPU 0, "split"
+ * REP on CPU 1 and REQ on CPU 0 (as local_lat/remote_lat on two cores), "none" leaves it to the
+ * scheduler.
  */
 import {bindAddress, median, payload} from "../lib/common.mjs"
 import {FrameParser, frame, listen, connect} from "../lib/floor.mjs"
-import {withRoles} from "../lib/proc.mjs"
+import {canPin, procOptions, withRoles} from "../lib/proc.mjs"
 
 const FILE = "req-rep.mjs"
 
@@ -30,16 +38,27 @@ for (const transport of ["tcp", "ipc"]) {
   }
 }
 
+/** The CPUs each role runs on, by --pin mode (see the top of this file). */
+const PLACEMENT = {same: {rep: "0", req: "0"}, split: {rep: "1", req: "0"}, none: {}}
+
+/** How this run placed the latency pairs, for the report. */
+export function placement() {
+  if (procOptions.pin === "none") return "unpinned"
+  if (!canPin()) return "unpinned (taskset not available)"
+  return procOptions.pin === "same" ? "REQ and REP pinned to CPU 0 (taskset)" : "REP pinned to CPU 1, REQ to CPU 0 (taskset)"
+}
+
 async function runLat(transport, size, order, counts, opts) {
   const bursts = opts.quick ? 5 : 10
   const warmup = opts.quick ? 200 : 1000
   return withRoles(async start => {
     const pairs = {}
+    const cpus = PLACEMENT[procOptions.pin] ?? {}
     for (const c of order) {
       const floor = c === "floor"
-      const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)})
+      const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)}, {cpus: cpus.rep})
       const {endpoint} = await rep.wait("ready")
-      const req = start(FILE, floor ? "floorClient" : "req", c, {endpoint, size, warmup})
+      const req = start(FILE, floor ? "floorClient" : "req", c, {endpoint, size, warmup}, {cpus: cpus.req})
       await req.wait("warm")
       pairs[c] = {rep, req, rtts: [], elapsed: 0}
     }

@@ -3,24 +3,35 @@
  * channel with small {type, ...} messages: the child says "ready" (with its endpoint), the case
  * may send it "go"/"stop", and the child ends with "done" (its result) or "error".
  */
-import {fork} from "node:child_process"
+import {fork, spawnSync} from "node:child_process"
 import path from "node:path"
 import {BENCH_DIR} from "./common.mjs"
 
 const WORKER = path.join(BENCH_DIR, "worker.mjs")
 
-/** Options set by run.mjs from the command line (e.g. --cpu-prof). */
-export const procOptions = {cpuProf: null, timeoutMs: 120_000}
+/** Options set by run.mjs from the command line (e.g. --cpu-prof, --pin). */
+export const procOptions = {cpuProf: null, timeoutMs: 120_000, pin: "same"}
+
+/** Whether `taskset` (util-linux) can pin a child to CPUs here; checked once. */
+let tasksetWorks = null
+export function canPin() {
+  if (tasksetWorks === null) tasksetWorks = spawnSync("taskset", ["-c", "0", process.execPath, "-e", "0"]).status === 0
+  return tasksetWorks
+}
 
 export class Role {
-  constructor(caseFile, role, lib, params) {
+  /** `options.cpus`: run the child on these CPUs only ("0", "0,1"), through taskset. */
+  constructor(caseFile, role, lib, params, options = {}) {
     const execArgv = ["--expose-gc"]
     const prof = procOptions.cpuProf
     if (prof && (prof.lib === "any" || prof.lib === lib) && (prof.role === "any" || prof.role === role)) {
       execArgv.push("--cpu-prof", `--cpu-prof-dir=${prof.dir}`, `--cpu-prof-name=${caseFile.replace(/\W/g, "")}-${role}-${lib}-${Date.now()}.cpuprofile`)
     }
     this.name = `${role}/${lib}`
-    this.child = fork(WORKER, [], {execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
+    // fork() runs execPath with execArgv before the module: with taskset as execPath, node runs
+    // pinned and keeps the IPC channel (an inherited fd named in the environment).
+    const pinned = options.cpus !== undefined && canPin() ? {execPath: "taskset", execArgv: ["-c", options.cpus, process.execPath, ...execArgv]} : {execArgv}
+    this.child = fork(WORKER, [], {...pinned, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
     this.inbox = []
     this.waiters = []
     this.exited = false
