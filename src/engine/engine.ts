@@ -556,11 +556,20 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     let batch: Buffer | null = null
     let used = 0
     let queued = stream.writableLength
+    // One write (a request, a reply) goes out as it is; cork only once a second one follows, so
+    // that they leave in one writev. Cork and uncork are a good part of a reply's path.
     let corked = false
+    let first: Buffer | null = null
     const emit = (buf: Buffer) => {
       if (!corked) {
+        if (first === null) {
+          first = buf
+          return
+        }
         stream.cork()
         corked = true
+        stream.write(first)
+        first = null
       }
       stream.write(buf)
     }
@@ -635,6 +644,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
       }
     }
     flushBatch()
+    if (first !== null) stream.write(first)
     if (corked) stream.uncork()
     if (pipe.outLength > 0) {
       // The stream holds enough; continue when it drains.

@@ -34,9 +34,10 @@ export class LoadBalancer {
 
   /**
    * send() for a message of small Buffers the caller still owns: framed into a pipe whose
-   * transport takes frames, privately copied for any other. False when every pipe is full.
+   * transport takes frames, privately copied for any other. Returns that pipe, or null when every
+   * pipe is full.
    */
-  sendSmall(parts: Buffer | readonly Buffer[]): boolean {
+  sendSmall(parts: Buffer | readonly Buffer[]): Pipe | null {
     const pipes = this.pipes
     const n = pipes.length
     // Counting round instead of `%`: a division per send shows at millions of sends a second.
@@ -50,9 +51,9 @@ export class LoadBalancer {
         continue
       }
       this.next = idx + 1 === n ? 0 : idx + 1
-      return true
+      return pipe
     }
-    return false
+    return null
   }
 
   /** Writes to the next pipe with room; returns that pipe, or null when every pipe is full. */

@@ -28,7 +28,7 @@ export class DealerPattern extends Pattern {
     return this.lb.send(msg) !== null
   }
   override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
-    return this.lb.sendSmall(parts)
+    return this.lb.sendSmall(parts) !== null
   }
   recv(): Msg | undefined {
     return this.fq.recv()

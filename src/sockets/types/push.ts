@@ -21,7 +21,7 @@ export class PushPattern extends Pattern {
     return this.lb.send(msg) !== null
   }
   override sendSmall(parts: Buffer | readonly Buffer[]): boolean {
-    return this.lb.sendSmall(parts)
+    return this.lb.sendSmall(parts) !== null
   }
   recv(): Msg | undefined {
     throw errnoError("ENOTSUP")

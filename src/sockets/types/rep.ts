@@ -4,7 +4,8 @@
  * envelope. A request without a delimiter is dropped; a reply to a peer that has gone is dropped.
  */
 import {errnoError} from "../../errors.js"
-import type {Msg, Pipe} from "../../engine/pipe.js"
+import {Buffer} from "node:buffer"
+import {STAGE_PART_MAX, type Msg, type Pipe} from "../../engine/pipe.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
 
@@ -25,6 +26,20 @@ export class RepPattern extends Pattern {
     this.replyTo = null
     // Like a ROUTER without mandatory: a gone or full requester loses the reply silently.
     if (!to.pipe.terminated) to.pipe.write([...to.envelope, ...msg])
+    return true
+  }
+  /**
+   * A reply of small parts: framed with its envelope straight into the requester's pipe when that
+   * takes frames (as a PUSH's). Anything else takes the general path, which also gives the errors.
+   */
+  override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
+    const to = this.replyTo
+    if (!to || !to.pipe.takesFrames) return null
+    const envelope = to.envelope
+    for (let i = 0; i < envelope.length; i++) if (envelope[i]!.length > STAGE_PART_MAX) return null
+    this.replyTo = null
+    // Like send(): a gone or full requester loses the reply silently.
+    if (to.pipe.writable) to.pipe.writeSmall(Buffer.isBuffer(parts) ? [...envelope, parts] : [...envelope, ...parts])
     return true
   }
   recv(): Msg | undefined {

@@ -22,9 +22,18 @@ export class ReqPattern extends DealerPattern {
     // The reply can no longer come; libzmq's REQ keeps waiting (the app times out or is relaxed).
   }
 
-  /** A request needs its envelope and state: always the general path. */
-  override sendSmall(): null {
-    return null
+  /**
+   * A request of small parts, sent now: framed behind its delimiter straight into the pipe (as a
+   * PUSH's). Anything else (out of turn, ZMQ_REQ_CORRELATE) takes the general path, which also
+   * gives the errors.
+   */
+  override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
+    if (this.expectingReply || this.options.correlate) return null
+    const pipe = this.lb.sendSmall(Buffer.isBuffer(parts) ? [EMPTY, parts] : [EMPTY, ...parts])
+    if (!pipe) return false
+    this.replyPipe = pipe
+    this.expectingReply = true
+    return true
   }
 
   override send(msg: Msg): boolean {
