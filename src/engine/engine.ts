@@ -123,6 +123,12 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   /** The peer's greeting as it arrives; dropped once read (idle connections stay small). */
   private greetingBuf: Buffer | null = Buffer.allocUnsafe(GREETING_SIZE)
   private greetingLen = 0
+  /**
+   * Our greeting's bytes 11-63 went out on the fallback timer, before the peer's byte 10: a zmtp
+   * peer then reads our whole greeting in one piece and holds its READY for ours, so ours must not
+   * wait for its (see readGreeting).
+   */
+  private restUnprompted = false
   /** The peer's version from its greeting (0.0 until it has arrived). */
   private peerMajor = 0
   private peerMinorVersion = 0
@@ -189,7 +195,10 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     this[ENGINE]!.shutdown(null)
   }
   private static readonly flushLater = (engine: Engine): void => engine.flush()
-  private static readonly greetingFallback = (engine: Engine): void => engine.sendGreeting(GREETING_SIZE)
+  private static readonly greetingFallback = (engine: Engine): void => {
+    engine.restUnprompted = true
+    engine.sendGreeting(GREETING_SIZE)
+  }
   private static readonly readyFallback = (engine: Engine): void => engine.sendReady()
 
   /** Sends our greeting and starts the handshake deadline. */
@@ -337,13 +346,14 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     checkMechanism(this.mechanism.name, greeting)
     this.greetingBuf = null
     this.phase = Phase.Handshake
-    if (versionNow && this.mechanism.name === "NULL") {
+    if (versionNow && this.mechanism.name === "NULL" && !this.restUnprompted) {
       // The peer's version byte and the rest of its greeting came together: it sent that rest in
       // reply to our byte 10 (libzmq does), and the rest of ours has only just gone out. Our READY
       // right behind it would reach a libzmq peer in the same read, and libzmq refuses a wrong
       // socket type there before it has sent its own READY: we would see a bare hang-up (and
       // reconnect) where zeromq.js sees the type. So READY waits for the peer's (which libzmq
-      // sends once it has our greeting), or GREETING_REST_FALLBACK_MS.
+      // sends once it has our greeting), or GREETING_REST_FALLBACK_MS. Not when the rest of ours
+      // went out unprompted: then the peer (if zmtp) is waiting for our READY in the same way.
       this.readyTimer = setTimeout(Engine.readyFallback, GREETING_REST_FALLBACK_MS, this)
     } else {
       this.sendReady()

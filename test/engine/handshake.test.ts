@@ -56,6 +56,19 @@ describe("greeting", () => {
     expect(all[64]).toBe(0x04) // our READY command, at once
   })
 
+  test("once our greeting's rest went out unprompted (fallback), READY does not wait for the peer's: it may be a zmtp peer waiting for ours", async () => {
+    // Two zmtp peers where one is slow to start: our rest leaves on the fallback timer, the slow
+    // peer then reads our whole greeting in one piece and waits for our READY; holding ours
+    // would cost both sides the READY fallback (100 ms each time, on a loaded ROUTER).
+    const {raw, rec} = await rawPeerTo("DEALER")
+    await rec.waitFor(64) // 11 bytes, then the rest after GREETING_REST_FALLBACK_MS
+    const started = Date.now()
+    raw.write(encodeGreeting("NULL", false)) // its whole greeting in one piece
+    const all = await rec.waitFor(65)
+    expect(all[64]).toBe(0x04) // our READY, without waiting for the peer's
+    expect(Date.now() - started).toBeLessThan(GREETING_REST_FALLBACK_MS / 2)
+  })
+
   test("a silent peer (one that waits for our whole greeting) still gets it, after the fallback delay", async () => {
     const {rec} = await rawPeerTo("DEALER")
     const all = await rec.waitFor(64)
