@@ -37,6 +37,17 @@ for (const transport of ["tcp", "ipc"]) {
     })
   }
 }
+// The other placement, for the record (no target): tcp 16 B with REP and REQ on two CPUs, where
+// every round trip wakes a halted vCPU twice.
+cases.push({
+  id: "req-rep-tcp-16-split",
+  title: "REQ↔REP tcp 16 B, REP and REQ on two CPUs",
+  metric: "rttUs",
+  lowerIsBetter: ["rttUs"],
+  counts: {zmtp: 12_000, zeromq: 8_000, floor: 12_000},
+  notes: r => (r.bestUs === undefined ? "" : `best burst ${r.bestUs.toFixed(1)} µs`),
+  runAll: (order, counts, opts) => runLat("tcp", 16, order, counts, opts, "split"),
+})
 
 /** The CPUs each role runs on, by --pin mode (see the top of this file). */
 const PLACEMENT = {same: {rep: "0", req: "0"}, split: {rep: "1", req: "0"}, none: {}}
@@ -48,12 +59,12 @@ export function placement() {
   return procOptions.pin === "same" ? "REQ and REP pinned to CPU 0 (taskset)" : "REP pinned to CPU 1, REQ to CPU 0 (taskset)"
 }
 
-async function runLat(transport, size, order, counts, opts) {
+async function runLat(transport, size, order, counts, opts, pin = procOptions.pin) {
   const bursts = opts.quick ? 5 : 10
   const warmup = opts.quick ? 200 : 1000
   return withRoles(async start => {
     const pairs = {}
-    const cpus = PLACEMENT[procOptions.pin] ?? {}
+    const cpus = (canPin() && PLACEMENT[pin]) || {}
     for (const c of order) {
       const floor = c === "floor"
       const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)}, {cpus: cpus.rep})
