@@ -280,7 +280,7 @@ async function main() {
     `- Node ${machine.node}; zeromq.js ${zeromqVersion} (libzmq 4.3.5); zmtp ${rev}${distNote}`,
     "- units: MB = 2^20 bytes; round trip = mean µs of one request and its reply; peak RSS = the larger of the processes' maxrss",
     `- mode: ${opts.quick ? "quick" : "full"}, PULL reads with ${opts.recv === "iter" ? "for await" : "await receive()"}, ${opts.rounds} rounds per case, contender order rotated every round, median shown`,
-    ...(chosen.some(d => d.file === "req-rep.mjs") ? [`- REQ↔REP placement: ${placement()} for every contender (--pin; bench/cases/req-rep.mjs says why)`] : []),
+    ...(chosen.some(d => d.file === "req-rep.mjs") ? [`- REQ↔REP placement: ${placement()} for every contender (--pin; bench/cases/req-rep.mjs says why); req-rep-tcp-16-split: ${placement("split")}`] : []),
     `- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   ].join("\n")
   const report = [

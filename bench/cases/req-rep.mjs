@@ -52,11 +52,17 @@ cases.push({
 /** The CPUs each role runs on, by --pin mode (see the top of this file). */
 const PLACEMENT = {same: {rep: "0", req: "0"}, split: {rep: "1", req: "0"}, none: {}}
 
-/** How this run placed the latency pairs, for the report. */
-export function placement() {
-  if (procOptions.pin === "none") return "unpinned"
-  if (!canPin()) return "unpinned (taskset not available)"
-  return procOptions.pin === "same" ? "REQ and REP pinned to CPU 0 (taskset)" : "REP pinned to CPU 1, REQ to CPU 0 (taskset)"
+/** The placement used for a --pin mode: its CPUs, or none when that mode or taskset says so. */
+function cpusFor(pin) {
+  const cpus = PLACEMENT[pin]
+  return cpus?.rep !== undefined && canPin(cpus.rep) && canPin(cpus.req) ? cpus : {}
+}
+
+/** How a --pin mode placed the latency pairs, for the report. */
+export function placement(pin = procOptions.pin) {
+  if (pin === "none") return "unpinned"
+  if (cpusFor(pin).rep === undefined) return "unpinned (taskset cannot pin here)"
+  return pin === "same" ? "REQ and REP pinned to CPU 0 (taskset)" : "REP pinned to CPU 1, REQ to CPU 0 (taskset)"
 }
 
 async function runLat(transport, size, order, counts, opts, pin = procOptions.pin) {
@@ -64,7 +70,7 @@ async function runLat(transport, size, order, counts, opts, pin = procOptions.pi
   const warmup = opts.quick ? 200 : 1000
   return withRoles(async start => {
     const pairs = {}
-    const cpus = (canPin() && PLACEMENT[pin]) || {}
+    const cpus = cpusFor(pin)
     for (const c of order) {
       const floor = c === "floor"
       const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)}, {cpus: cpus.rep})

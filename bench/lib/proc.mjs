@@ -12,11 +12,11 @@ const WORKER = path.join(BENCH_DIR, "worker.mjs")
 /** Options set by run.mjs from the command line (e.g. --cpu-prof, --pin). */
 export const procOptions = {cpuProf: null, timeoutMs: 120_000, pin: "same"}
 
-/** Whether `taskset` (util-linux) can pin a child to CPUs here; checked once. */
-let tasksetWorks = null
-export function canPin() {
-  if (tasksetWorks === null) tasksetWorks = spawnSync("taskset", ["-c", "0", process.execPath, "-e", "0"]).status === 0
-  return tasksetWorks
+/** Whether `taskset` (util-linux) can pin a child to these CPUs here ("0", "0,1"); checked once each. */
+const tasksetWorks = new Map()
+export function canPin(cpus) {
+  if (!tasksetWorks.has(cpus)) tasksetWorks.set(cpus, spawnSync("taskset", ["-c", cpus, process.execPath, "-e", "0"]).status === 0)
+  return tasksetWorks.get(cpus)
 }
 
 export class Role {
@@ -30,7 +30,7 @@ export class Role {
     this.name = `${role}/${lib}`
     // fork() runs execPath with execArgv before the module: with taskset as execPath, node runs
     // pinned and keeps the IPC channel (an inherited fd named in the environment).
-    const pinned = options.cpus !== undefined && canPin() ? {execPath: "taskset", execArgv: ["-c", options.cpus, process.execPath, ...execArgv]} : {execArgv}
+    const pinned = options.cpus !== undefined && canPin(options.cpus) ? {execPath: "taskset", execArgv: ["-c", options.cpus, process.execPath, ...execArgv]} : {execArgv}
     this.child = fork(WORKER, [], {...pinned, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
     this.inbox = []
     this.waiters = []

@@ -440,13 +440,13 @@ export class Socket {
     if (this.#sendOp) throw busyWriting()
     // Small Buffers to a PUSH or DEALER with room: framed straight into the pipe (one copy).
     const small = smallParts(message)
-    if (small !== null && this.#pattern.sendSmall(small) === true) return RESOLVED
+    if (small !== null && this.#pattern.sendSmall(small) === true) return this.#sent()
     const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
     if (msg.length === 0) return RESOLVED
     const timeout = this.#options.sendTimeout
     if (timeout === 0 || this.#pattern.canSend) {
       try {
-        if (this.#pattern.send(msg)) return RESOLVED
+        if (this.#pattern.send(msg)) return this.#sent()
       } catch (e) {
         return Promise.reject(e)
       }
@@ -463,7 +463,18 @@ export class Socket {
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
     if (this.#closed || this.#binding || this.#recvOp) return undefined
-    return this.#pattern.tryRecv()
+    const msg = this.#pattern.tryRecv()
+    if (msg && this.#sendOp) this.#wake()
+    return msg
+  }
+
+  /**
+   * A send done at once. A send or receive changes what the other may do (REP: a receive makes a
+   * reply possible, a reply the next receive): one waiting on the other side is retried.
+   */
+  #sent(): Promise<void> {
+    if (this.#recvOp) this.#wake()
+    return RESOLVED
   }
 
   receive(): Promise<Buffer[]> {
@@ -476,7 +487,10 @@ export class Socket {
     if (timeout === 0 || this.#pattern.canRecv) {
       try {
         const msg = this.#pattern.recv()
-        if (msg) return Promise.resolve(msg)
+        if (msg) {
+          if (this.#sendOp) this.#wake()
+          return Promise.resolve(msg)
+        }
       } catch (e) {
         return Promise.reject(e)
       }
@@ -537,10 +551,6 @@ export class Socket {
         this.#finish(send, () => send.reject(e as Error))
       }
     }
-    this.#retryReceive()
-  }
-
-  #retryReceive(): void {
     const recv = this.#recvOp
     if (recv && this.#pattern.canRecv) {
       try {
@@ -565,7 +575,8 @@ export class Socket {
     }
     this.#receiving = true
     try {
-      this.#retryReceive()
+      // Both, in #retry's order: a waiting send is tried too, as the microtask retry did.
+      this.#retry()
     } finally {
       this.#receiving = false
     }
@@ -577,6 +588,8 @@ export class Socket {
     if (this.#recvOp === op) this.#recvOp = null
     this.#updateKeepAlive()
     settle()
+    // The other operation, if one waits, may be possible now (see #sent).
+    if (this.#sendOp || this.#recvOp) this.#wake()
   }
 
   /**

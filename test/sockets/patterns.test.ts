@@ -50,6 +50,36 @@ for (const transport of transports) {
       expect(got).toEqual(Array.from({length: 200}, (_, i) => `m${i}`))
     })
 
+    test("a REP send that waits for a request goes out once a request is received (POLLOUT, as zeromq.js)", async () => {
+      const rep = new zmq.Reply()
+      const address = await bound(rep, transport)
+      const early = rep.send("early") // no request yet: waits
+      const req = track(new zmq.Request())
+      req.connect(address)
+      await req.send("request")
+      expect(str(await rep.receive())).toEqual(["request"])
+      await early
+      expect(str(await req.receive())).toEqual(["early"])
+    })
+
+    test("a REP receive that waits for the reply to go out gets the request already queued behind", async () => {
+      const rep = new zmq.Reply()
+      const address = await bound(rep, transport)
+      const a = track(new zmq.Request())
+      const b = track(new zmq.Request())
+      a.connect(address)
+      b.connect(address)
+      await a.send("one")
+      await b.send("two")
+      await until(() => rep.readable, 2000, "a request")
+      const first = str(await rep.receive())[0]!
+      await sleep(20) // both requests are in
+      const next = rep.receive() // a reply is owed: waits
+      await rep.send(`re ${first}`)
+      // Nothing arrives any more: the reply going out is what lets the receive go on.
+      expect(str(await next)).toEqual([first === "one" ? "two" : "one"])
+    })
+
     test("REQ ↔ REP round trips", async () => {
       const rep = new zmq.Reply()
       const address = await bound(rep, transport)

@@ -1,5 +1,5 @@
 import {describe, expect, test} from "vitest"
-import {inspect} from "node:util"
+import {inspect, isDeepStrictEqual} from "node:util"
 import {bufferView} from "../../src/wire/view.js"
 import {FrameDecoder} from "../../src/wire/frame.js"
 
@@ -14,6 +14,9 @@ describe("bufferView", () => {
     expect(view instanceof Buffer).toBe(true)
     expect(view instanceof Uint8Array).toBe(true)
     expect(view.constructor).toBe(Buffer)
+    // An ordinary Buffer: node:assert's deepStrictEqual compares prototypes.
+    expect(Object.getPrototypeOf(view)).toBe(Buffer.prototype)
+    expect(isDeepStrictEqual(view, Buffer.from("hello world"))).toBe(true)
     expect(view).toStrictEqual(Buffer.from("hello world"))
     expect(Buffer.from("hello world").equals(view)).toBe(true)
     expect(inspect(view)).toBe(inspect(Buffer.from("hello world")))
@@ -46,5 +49,6 @@ describe("bufferView", () => {
     expect(got).toHaveLength(1)
     expect(got[0]).toStrictEqual([Buffer.from("ab"), Buffer.from("c")])
     expect(got[0]!.every(b => Buffer.isBuffer(b))).toBe(true)
+    expect(isDeepStrictEqual(got[0], [Buffer.from("ab"), Buffer.from("c")])).toBe(true)
   })
 })
