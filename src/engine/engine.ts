@@ -252,12 +252,17 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   kick(): void {
     if (this.phase !== Phase.Traffic || this.flushScheduled || this.waitingDrain) return
     this.flushScheduled = true
-    // Coalesce every message queued in this tick into one write.
+    // The first message of a tick goes out at once (a request, a reply: libzmq's I/O thread
+    // writes as soon as the pipe wakes it); whatever follows in the same tick is coalesced into
+    // one write at the tick's end. Round trip with REQ and REP on two CPUs, interleaved: 85-91 ->
+    // 82-85 µs; on one CPU unchanged within noise (26.6-28.0 µs); PUSH 16 B unchanged.
     process.nextTick(Engine.flushLater, this)
+    if (this.stream.writableLength === 0) this.writeQueued()
   }
 
   flushNow(): void {
-    if (this.phase === Phase.Traffic && !this.waitingDrain) this.flush()
+    // Not flush(): the tick's flush stays scheduled, so the next kick() of this tick writes nothing.
+    if (this.phase === Phase.Traffic && !this.waitingDrain) this.writeQueued()
   }
 
   resume(): void {
@@ -560,6 +565,11 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
 
   private flush(): void {
     this.flushScheduled = false
+    this.writeQueued()
+  }
+
+  /** Writes what the pipe holds, up to the stream's high-water mark. */
+  private writeQueued(): void {
     const pipe = this.pipe
     if (this.phase !== Phase.Traffic || !pipe) return
     const stream = this.stream
@@ -659,9 +669,10 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     if (pipe.outLength > 0) {
       // The stream holds enough; continue when it drains.
       this.waitingDrain = true
-      if (stream.writableLength === 0) {
+      if (stream.writableLength === 0 && !this.flushScheduled) {
         this.waitingDrain = false
-        this.kick()
+        this.flushScheduled = true
+        process.nextTick(Engine.flushLater, this)
       }
     }
   }
