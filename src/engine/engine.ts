@@ -133,8 +133,6 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   private peerMajor = 0
   private peerMinorVersion = 0
   private readonly decoder: FrameDecoder
-  /** In traffic, in clear, untraced: messages go straight to the pipe (onMessage's fast path). */
-  private inClear = false
   /** stream.pause() called for the receive HWM and not yet undone (pause once, not per message). */
   private pausedForHwm = false
   private pipe: Pipe | null = null
@@ -232,8 +230,9 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   }
 
   /**
-   * PipeTransport: our frames go out as queued (in traffic, in clear and untraced), so StagedFrames
-   * are welcome. A field set when traffic starts and cleared at shutdown: a PUSH asks on every send.
+   * In traffic, in clear and untraced: our frames go out as queued (PipeTransport: StagedFrames are
+   * welcome) and the peer's messages go straight to the pipe (onMessage's fast path). A field set
+   * when traffic starts and cleared at shutdown: a PUSH asks on every send, a PULL every message.
    */
   takesFrames = false
 
@@ -490,7 +489,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   }
 
   onMessage(frames: Buffer[]): void {
-    if (this.inClear) {
+    if (this.takesFrames) {
       // Traffic in clear and untraced (the common case): nothing to decode, hold or trace.
       this.deliver(frames)
       return
@@ -541,10 +540,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
       minor: this.peerMinor,
       address: this.options.address,
     })
-    if (!mechanism.encode && !mechanism.decode) {
-      this.mechanism = TRAFFIC_IN_CLEAR
-      this.inClear = this.trace === null && this.phase === Phase.Traffic
-    }
+    if (!mechanism.encode && !mechanism.decode) this.mechanism = TRAFFIC_IN_CLEAR
     if (this.pipe && this.pipe.outLength > 0) this.kick()
   }
 
@@ -750,7 +746,6 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
-    this.inClear = false
     this.takesFrames = false
     for (const t of [this.handshakeTimer, this.heartbeatTimeoutTimer, this.ttlTimer, this.greetingRestTimer, this.readyTimer]) if (t) clearTimeout(t)
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)

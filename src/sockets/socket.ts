@@ -464,16 +464,17 @@ export class Socket {
   #receiveNow(): Buffer[] | undefined {
     if (this.#closed || this.#binding || this.#recvOp) return undefined
     const msg = this.#pattern.tryRecv()
-    if (msg && this.#sendOp) this.#wake()
+    if (msg) this.#wake()
     return msg
   }
 
   /**
-   * A send done at once. A send or receive changes what the other may do (REP: a receive makes a
-   * reply possible, a reply the next receive): one waiting on the other side is retried.
+   * A send done at once. Like any completed send or receive, it may have made a waiting operation
+   * of the other kind possible (REP: a receive makes a reply possible, a reply the next receive):
+   * #wake retries one if there is one.
    */
   #sent(): Promise<void> {
-    if (this.#recvOp) this.#wake()
+    this.#wake()
     return RESOLVED
   }
 
@@ -488,7 +489,7 @@ export class Socket {
       try {
         const msg = this.#pattern.recv()
         if (msg) {
-          if (this.#sendOp) this.#wake()
+          this.#wake()
           return Promise.resolve(msg)
         }
       } catch (e) {
@@ -588,8 +589,7 @@ export class Socket {
     if (this.#recvOp === op) this.#recvOp = null
     this.#updateKeepAlive()
     settle()
-    // The other operation, if one waits, may be possible now (see #sent).
-    if (this.#sendOp || this.#recvOp) this.#wake()
+    this.#wake()
   }
 
   /**

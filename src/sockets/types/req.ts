@@ -30,10 +30,7 @@ export class ReqPattern extends DealerPattern {
   override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
     if (this.expectingReply || this.options.correlate) return null
     const pipe = this.lb.sendSmall(Buffer.isBuffer(parts) ? [EMPTY, parts] : [EMPTY, ...parts])
-    if (!pipe) return false
-    this.replyPipe = pipe
-    this.expectingReply = true
-    return true
+    return pipe !== null && this.requested(pipe)
   }
 
   override send(msg: Msg): boolean {
@@ -48,8 +45,11 @@ export class ReqPattern extends DealerPattern {
       frames = [EMPTY, ...msg]
     }
     const pipe = this.lb.send(frames)
-    if (!pipe) return false
-    // A new request makes any earlier reply stale.
+    return pipe !== null && this.requested(pipe)
+  }
+
+  /** A request went to `pipe`: its reply, and only its, is awaited (any earlier one is stale). */
+  private requested(pipe: Pipe): true {
     this.replyPipe = pipe
     this.expectingReply = true
     return true
