@@ -274,25 +274,37 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   }
 
   /**
-   * Ends the connection after the queued messages have been written (linger). Calls back when the
-   * stream has flushed or `lingerMs` ran out (-1 = wait as long as it takes).
+   * Ends the connection after the queued messages have been written (linger): once the pipe and
+   * the stream are empty, our side is shut down (FIN) and the connection ends when the peer closes
+   * its side, having read everything, or when `lingerMs` runs out (-1 = wait as long as it takes).
+   * Closing the descriptor outright as soon as the kernel has the bytes loses them over ipc:
+   * libzmq, when its reading is stopped at the receive HWM, takes the hang-up that a closed
+   * unix-domain peer raises as an error and drops what the kernel still holds for it.
    */
   closeAfterFlush(lingerMs: number): void {
     if (this.phase !== Phase.Traffic || lingerMs === 0) {
       this.close()
       return
     }
-    const finish = () => this.close()
-    const timer = lingerMs > 0 ? setTimeout(finish, lingerMs) : null
+    // Unreferenced: lingering holds the process only at exit (sockets/linger.ts), as in zeromq.js.
+    const timer = lingerMs > 0 ? setTimeout(() => this.close(), lingerMs).unref() : null
     const tryEnd = () => {
-      if (this.phase === Phase.Closed) return
-      if ((this.pipe?.outLength ?? 0) === 0 && this.stream.writableLength === 0) {
+      if (this.phase === Phase.Closed) {
         if (timer) clearTimeout(timer)
-        this.stream.end()
-        this.close()
-      } else {
-        setTimeout(tryEnd, 5)
+        return
       }
+      if ((this.pipe?.outLength ?? 0) > 0 || this.stream.writableLength > 0) {
+        setTimeout(tryEnd, 5).unref()
+        return
+      }
+      // Everything is written. What the peer still sends is read (so that its close is seen) and
+      // dropped: nobody will receive it.
+      const pipe = this.pipe
+      this.pipe = null
+      pipe?.detach(this)
+      this.pausedForHwm = false
+      this.stream.resume()
+      this.stream.end()
     }
     tryEnd()
   }

@@ -88,6 +88,11 @@ export interface PipeTransport {
    * and the peer has room (inproc); false leaves it to the outbound queue. Optional.
    */
   offer?(msg: Msg): boolean
+  /**
+   * The socket is closing: hand every queued message to the peer now, past its HWM (inproc, where
+   * both sockets share one queue in libzmq). Optional.
+   */
+  deliverRest?(): void
   /** The inbound queue has room again. */
   resume(): void
   /** Drop the connection (the pipe is being terminated). */

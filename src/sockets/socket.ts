@@ -27,6 +27,7 @@ import {sendsIdentity, socketTypeName, type SocketTypeName} from "../wire/socket
 import type {Pattern, PatternHost} from "./pattern.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
+import {lingerEnded, lingerStarted, socketClosed, socketOpened, type Lingerer} from "./linger.js"
 
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
 
@@ -118,29 +119,13 @@ interface BindEntry {
 
 let observeSocket: (socket: Socket, sink: EventSink) => () => void
 let joinInproc: (bound: Socket, connecting: Socket, entry: ConnectEntry) => void
-let lingerAtExit: (socket: Socket) => boolean
 let receiveNow: (socket: Socket) => Buffer[] | undefined
-const liveSockets = new Set<Socket>()
-let watchingExit = false
 
-/** Registers (once) the beforeExit hook that honours linger when a program simply ends. */
-function watchProcessExit(): void {
-  if (watchingExit) return
-  watchingExit = true
-  let warned = false
-  process.on("beforeExit", () => {
-    let waiting = false
-    const blocky = [...liveSockets].some(s => s.context.blockyDefault)
-    for (const socket of [...liveSockets]) waiting = lingerAtExit(socket) || waiting
-    if (waiting && !warned) {
-      warned = true
-      process.stderr.write(
-        `(node:${process.pid}) WARNING: Waiting for queued ZeroMQ messages to be delivered.` +
-          (blocky ? " Set 'context.blocky = false' to change this behaviour." : "") +
-          "\n",
-      )
-    }
-  })
+/** Messages a pipe still holds for its peer: queued in it, or written to a stream not yet drained. */
+function hasQueued(pipe: Pipe): boolean {
+  if (pipe.outLength > 0) return true
+  const t = pipe.transport
+  return t instanceof Engine && !t.closed && t.stream.writableLength > 0
 }
 
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
@@ -171,6 +156,15 @@ export class Socket {
   #keepAlive: NodeJS.Timeout | null = null
   readonly #sinks = new Set<EventSink>()
   #events: Observer | null = null
+  /**
+   * ZMQ_LINGER after close(): what is still delivering (connect entries still dialling or
+   * flushing, accepted connections flushing), until when (ms since the epoch; Infinity for -1),
+   * and the timer that ends it all then.
+   */
+  readonly #lingerWork = new Set<ConnectEntry | Transport>()
+  #lingerUntil = 0
+  #lingerTimer: NodeJS.Timeout | null = null
+  readonly #lingerer: Lingerer
 
   static {
     observeSocket = (socket, sink) => {
@@ -181,7 +175,6 @@ export class Socket {
       return () => socket.#sinks.delete(sink)
     }
     joinInproc = (bound, connecting, entry) => bound.#joinInproc(connecting, entry)
-    lingerAtExit = socket => socket.#lingerAtExit()
     receiveNow = socket => socket.#receiveNow()
     socketEndpointCount = socket => socket.#binds.length + socket.#connects.length
   }
@@ -224,8 +217,8 @@ export class Socket {
       },
     }
     ctx.sockets.add(this)
-    liveSockets.add(this)
-    watchProcessExit()
+    this.#lingerer = {context: ctx, closeForExit: () => this.#closeForExit()}
+    socketOpened(this.#lingerer)
     Object.preventExtensions(this)
     if (options) assignOptions(this, options)
   }
@@ -618,7 +611,7 @@ export class Socket {
     if (this.#closed) return
     this.#closed = true
     this.#context.sockets.delete(this)
-    liveSockets.delete(this)
+    socketClosed(this.#lingerer)
     // Pending operations end as in zeromq.js: EAGAIN, or the error the operation itself gives
     // (ENOTSUP for a send on a PULL, EFSM out of turn).
     const send = this.#sendOp
@@ -634,36 +627,95 @@ export class Socket {
       recv.reject(errnoError(SEND_ONLY.has(this.#type) ? "ENOTSUP" : "EAGAIN"))
     }
     this.#updateKeepAlive()
-    for (const c of this.#connects.splice(0)) this.#closeConnect(c, true)
+    const linger = this.#options.linger
+    this.#lingerUntil = linger < 0 ? Infinity : linger > 0 ? Date.now() + linger : 0
+    const kept = new Set<Pipe>()
+    for (const c of this.#connects.splice(0)) {
+      if (this.#keepConnecting(c)) kept.add(c.pipe!)
+      else this.#closeConnect(c, true)
+    }
     for (const b of this.#binds.splice(0)) this.#closeBind(b, true)
-    for (const pipe of [...this.#pipes]) this.#lingerOrTerminate(pipe)
+    for (const pipe of [...this.#pipes]) if (!kept.has(pipe)) this.#lingerOrTerminate(pipe)
+    if (this.#lingerWork.size > 0) {
+      lingerStarted(this.#lingerer)
+      if (this.#lingerUntil !== Infinity) {
+        this.#lingerTimer = setTimeout(() => this.#lingerExpired(), linger)
+        this.#lingerTimer.unref()
+      }
+    }
     for (const sink of this.#sinks) sink.end()
     this.#sinks.clear()
   }
 
-  /**
-   * At process exit (the event loop is otherwise empty), a socket with messages still queued on a
-   * live connection is closed with its linger, which keeps the process alive until they are
-   * written or linger ms pass: libzmq's context termination does the same. Returns whether it waits.
-   */
-  #lingerAtExit(): boolean {
-    if (this.#closed || this.#options.linger === 0) return false
+  /** At process exit: a socket still open with messages queued closes with its linger. */
+  #closeForExit(): void {
+    if (this.#closed || this.#options.linger === 0) return
     for (const pipe of this.#pipes) {
-      if (pipe.outLength > 0 && pipe.transport instanceof Engine) {
+      if (hasQueued(pipe)) {
         this.close()
-        return true
+        return
       }
     }
-    return false
   }
 
-  /** ZMQ_LINGER: a pipe with unsent messages on a live connection gets `linger` ms to drain. */
+  /** ms of linger left for a connection to flush (-1: no limit). */
+  #lingerLeft(): number {
+    return this.#lingerUntil === Infinity ? -1 : Math.max(1, this.#lingerUntil - Date.now())
+  }
+
+  /**
+   * close(): a connect()ed endpoint whose pipe still holds messages keeps dialling (libzmq's
+   * session_base::process_term keeps the session, and so its connecter, until the pipe is flushed
+   * or linger runs out): a message sent before any connection existed is delivered once one is
+   * made. An inproc connect still waiting for its bind keeps its messages whatever the linger
+   * (libzmq holds the pending pipe in the context and hands it over at the bind). Returns whether
+   * the entry stays.
+   */
+  #keepConnecting(entry: ConnectEntry): boolean {
+    const pipe = entry.pipe
+    if (!pipe || pipe.terminated || !hasQueued(pipe)) return false
+    if (entry.inproc) return pipe.transport === null
+    if (this.#lingerUntil === 0) return false
+    this.#lingerWork.add(entry)
+    for (const e of entry.engines) if (e instanceof Engine && !e.handshaking) e.closeAfterFlush(this.#lingerLeft())
+    return true
+  }
+
+  /** A lingering connect entry is done (flushed, or given up): it stops dialling and its pipe ends. */
+  #endLinger(entry: ConnectEntry): void {
+    entry.connecter?.stop()
+    for (const e of [...entry.engines]) e.close()
+    entry.pipe?.terminate()
+    this.#lingerDone(entry)
+  }
+
+  #lingerDone(work: ConnectEntry | Transport): void {
+    if (!this.#lingerWork.delete(work) || this.#lingerWork.size > 0) return
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer)
+    this.#lingerTimer = null
+    lingerEnded(this.#lingerer)
+  }
+
+  /** Linger ran out: whatever is still queued is dropped. */
+  #lingerExpired(): void {
+    this.#lingerTimer = null
+    for (const work of [...this.#lingerWork]) {
+      if (work instanceof Engine || work instanceof RawEngine) work.close()
+      else this.#endLinger(work)
+    }
+  }
+
+  /**
+   * ZMQ_LINGER for one pipe at close: a live connection with messages still to write gets the
+   * linger to flush them. An inproc pipe hands everything to the peer whatever the linger: libzmq's
+   * inproc pipe is one queue shared by both sockets, so what was written is the peer's to read.
+   */
   #lingerOrTerminate(pipe: Pipe): void {
-    const linger = this.#options.linger
     const transport = pipe.transport
-    if (linger !== 0 && pipe.outLength > 0 && transport instanceof Engine) {
-      ;(transport.stream as net.Socket).ref?.()
-      transport.closeAfterFlush(linger)
+    transport?.deliverRest?.()
+    if (this.#lingerUntil !== 0 && transport instanceof Engine && !transport.closed && hasQueued(pipe)) {
+      this.#lingerWork.add(transport)
+      transport.closeAfterFlush(this.#lingerLeft())
       return
     }
     pipe.terminate()
@@ -812,6 +864,7 @@ export class Socket {
         if (!this.#closed) this.#emit({type: "disconnect", address})
         // 28..31/ZMTP: a bind-side peer's queue is destroyed with its connection.
         pipe?.terminate()
+        this.#lingerDone(e)
       },
     )
     if (engine) entry.engines.add(engine)
@@ -829,6 +882,12 @@ export class Socket {
           entry.pipe = pipe
         }
         e.attach(pipe, peer)
+        // Closed while dialling (linger): this connection only delivers what was queued.
+        if (this.#closed) {
+          if (e instanceof Engine) e.closeAfterFlush(this.#lingerLeft())
+          else e.close()
+          return
+        }
         if (!this.#pattern.connected(pipe)) {
           e.close()
           return
@@ -838,11 +897,19 @@ export class Socket {
       },
       (e, err) => {
         entry.engines.delete(e)
-        if (this.#closed) return
-        this.#emit({type: "disconnect", address})
-        const pipe = entry.pipe
         // libzmq does not reconnect after a protocol error; it does after a plain disconnect.
         const reconnect = !(err && err.fatal)
+        if (this.#closed) {
+          this.#lingerDone(e)
+          if (!this.#lingerWork.has(entry)) return
+          // Lingering: dial again while messages remain (the deadline timer bounds it).
+          const pipe = entry.pipe
+          if (reconnect && this.#options.reconnectInterval >= 0 && pipe && !pipe.terminated && pipe.outLength > 0) connecter.connectionLost(true)
+          else this.#endLinger(entry)
+          return
+        }
+        this.#emit({type: "disconnect", address})
+        const pipe = entry.pipe
         if (pipe && (this.#options.immediate || !reconnect)) {
           entry.pipe = null
           pipe.terminate()
@@ -865,7 +932,8 @@ export class Socket {
   /** Joins `connecting` (its connect entry) to this bound socket over inproc. */
   #joinInproc(connecting: Socket, entry: ConnectEntry): void {
     const bound = this
-    if (bound.#closed || connecting.#closed) return
+    if (bound.#closed) return
+    if (connecting.#closed && !entry.pipe) return
     const address = entry.address
     let a = entry.pipe
     if (!a || a.terminated) {
@@ -881,15 +949,23 @@ export class Socket {
       address,
     })
     b.attach(ba, info(connecting))
-    a.attach(ab, info(bound))
+    // The bound side learns its peer (a ROUTER its routing id) before a's queued messages arrive:
+    // attaching a hands them over at once.
     if (!bound.#pattern.connected(b)) {
       b.terminate()
       return
     }
+    a.attach(ab, info(bound))
     connecting.#pattern.connected(a)
     ab.kick()
     ba.kick()
     bound.#wake()
+    if (connecting.#closed) {
+      // It closed before the bind with messages queued: they are the bound socket's to read.
+      ab.deliverRest!()
+      a.terminate()
+      return
+    }
     connecting.#wake()
   }
 

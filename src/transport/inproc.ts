@@ -7,6 +7,16 @@
 import {Buffer} from "node:buffer"
 import type {Msg, Pipe, PipeTransport} from "../engine/pipe.js"
 
+/** A subscription travels as the 01/00 message an XPUB understands. */
+function asDelivered(msg: Msg): Msg {
+  if (msg.subscribe === undefined) return msg
+  const topic = msg[0] ?? Buffer.alloc(0)
+  const sub = Buffer.allocUnsafe(topic.length + 1)
+  sub[0] = msg.subscribe ? 1 : 0
+  topic.copy(sub, 1)
+  return [sub]
+}
+
 class InprocLink implements PipeTransport {
   reverse!: InprocLink
   private closed = false
@@ -21,17 +31,19 @@ class InprocLink implements PipeTransport {
     while (!this.closed && !to.terminated && !to.inboundFull) {
       const msg = from.pull()
       if (!msg) break
-      // A subscription travels as the 01/00 message an XPUB understands.
-      if (msg.subscribe !== undefined) {
-        const topic = msg[0] ?? Buffer.alloc(0)
-        const sub = Buffer.allocUnsafe(topic.length + 1)
-        sub[0] = msg.subscribe ? 1 : 0
-        topic.copy(sub, 1)
-        to.push([sub])
-      } else {
-        to.push(msg)
-      }
+      to.push(asDelivered(msg))
     }
+  }
+
+  /**
+   * The sending socket is closing: everything it queued moves to the peer, past the peer's
+   * receive HWM. libzmq's inproc pipe is one queue bounded by SNDHWM + RCVHWM, shared by both
+   * sockets, so whatever was written is the peer's to read whatever the linger.
+   */
+  deliverRest(): void {
+    const to = this.to
+    if (this.closed || to.terminated) return
+    for (let msg = this.from.pull(); msg; msg = this.from.pull()) to.push(asDelivered(msg))
   }
 
   offer(msg: Msg): boolean {
