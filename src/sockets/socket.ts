@@ -44,6 +44,14 @@ export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
 /** SUB and PULL cannot send. */
 const SEND_NOT_SUPPORTED = new Set([2, 7])
 
+/**
+ * Never starve the event loop: after this many sends and receives in a row that completed at once,
+ * the next one waits for the event loop's check phase (setImmediate), so that timers, I/O and the
+ * socket's own connections run. zeromq.js does the same with the same count (socket.cc
+ * max_sync_operations, 1 << 9); spec/zmtp.md §3.7 has the measurements behind keeping it.
+ */
+const MAX_SYNC_OPERATIONS = 1 << 9
+
 /** zeromq.js copies parts up to this size and shares larger ones (outgoing_msg.cc). */
 const ZERO_COPY_THRESHOLD = STAGE_PART_MAX
 
@@ -151,8 +159,11 @@ export class Socket {
   #sendOp: PendingSend | null = null
   #recvOp: Pending<Buffer[]> | null = null
   #wakeScheduled = false
-  /** Inside #receiveArrived (see there). */
-  #receiving = false
+  /** Operations completed at once since the event loop last ran one of ours (MAX_SYNC_OPERATIONS). */
+  #syncOps = 0
+  #yieldScheduled = false
+  /** Inside #retry (see there). */
+  #retrying = false
   #keepAlive: NodeJS.Timeout | null = null
   readonly #sinks = new Set<EventSink>()
   #events: Observer | null = null
@@ -431,13 +442,15 @@ export class Socket {
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) throw busyBinding()
     if (this.#sendOp) throw busyWriting()
+    const timeout = this.#options.sendTimeout
+    const now = timeout === 0 || this.#syncOps++ < MAX_SYNC_OPERATIONS
     // Small Buffers to a PUSH or DEALER with room: framed straight into the pipe (one copy).
-    const small = smallParts(message)
+    const small = now ? smallParts(message) : null
     if (small !== null && this.#pattern.sendSmall(small) === true) return this.#sent()
     const msg: Msg = Array.isArray(message) ? message.map(toFrame) : [toFrame(message)]
     if (msg.length === 0) return RESOLVED
-    const timeout = this.#options.sendTimeout
-    if (timeout === 0 || this.#pattern.canSend) {
+    if (!now) this.#yieldToEventLoop()
+    else if (timeout === 0 || this.#pattern.canSend) {
       try {
         if (this.#pattern.send(msg)) return this.#sent()
       } catch (e) {
@@ -456,6 +469,8 @@ export class Socket {
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
     if (this.#closed || this.#binding || this.#recvOp) return undefined
+    if (this.#syncOps >= MAX_SYNC_OPERATIONS && this.#options.receiveTimeout !== 0) return undefined
+    this.#syncOps++
     const msg = this.#pattern.tryRecv()
     if (msg) this.#wake()
     return msg
@@ -478,7 +493,8 @@ export class Socket {
     const timeout = this.#options.receiveTimeout
     // As zeromq.js: receive now if a message is there (ZMQ_POLLIN) or no waiting is allowed;
     // otherwise wait, and try once more when the wait ends (an out-of-turn REQ/REP gets EFSM).
-    if (timeout === 0 || this.#pattern.canRecv) {
+    if (timeout !== 0 && this.#syncOps++ >= MAX_SYNC_OPERATIONS) this.#yieldToEventLoop()
+    else if (timeout === 0 || this.#pattern.canRecv) {
       try {
         const msg = this.#pattern.recv()
         if (msg) {
@@ -527,6 +543,20 @@ export class Socket {
     }
   }
 
+  /**
+   * The operation being made waits for the event loop's check phase, however ready the socket is
+   * (MAX_SYNC_OPERATIONS); it completes there, or waits on as usual.
+   */
+  #yieldToEventLoop(): void {
+    if (this.#yieldScheduled) return
+    this.#yieldScheduled = true
+    setImmediate(() => {
+      this.#yieldScheduled = false
+      this.#syncOps = 0
+      this.#retry()
+    })
+  }
+
   #wake(): void {
     if (this.#wakeScheduled || (!this.#sendOp && !this.#recvOp)) return
     this.#wakeScheduled = true
@@ -536,7 +566,27 @@ export class Socket {
     })
   }
 
+  /**
+   * Completes a waiting send and a waiting receive if they can be now. Never from inside itself:
+   * a send or receive can re-enter the socket synchronously (an inproc read resumes the peer,
+   * whose next message arrives at once; an inproc request can bring its reply), and a nested
+   * retry would complete the same operation a second time, settling it with another message and
+   * losing the first. A nested call becomes the usual microtask retry.
+   */
   #retry(): void {
+    if (this.#retrying) {
+      this.#wake()
+      return
+    }
+    this.#retrying = true
+    try {
+      this.#retryNow()
+    } finally {
+      this.#retrying = false
+    }
+  }
+
+  #retryNow(): void {
     const send = this.#sendOp
     if (send && this.#pattern.canSend) {
       try {
@@ -559,24 +609,15 @@ export class Socket {
   /**
    * A message arrived while a receive waits: complete it now, in the transport's callback, rather
    * than a microtask later: on a round trip, every step between a read and the reply's write counts
-   * twice. Not from inside itself (an inproc read can pull the next message in): then the usual
-   * microtask retry.
+   * twice. A waiting send is tried too, as the microtask retry does.
    */
   #receiveArrived(): void {
-    if (this.#receiving) {
-      this.#wake()
-      return
-    }
-    this.#receiving = true
-    try {
-      // Both, in #retry's order: a waiting send is tried too, as the microtask retry did.
-      this.#retry()
-    } finally {
-      this.#receiving = false
-    }
+    this.#retry()
   }
 
   #finish(op: PendingSend | Pending<Buffer[]>, settle: () => void): void {
+    // It waited for the event loop: the count of operations done at once starts again.
+    this.#syncOps = 0
     if (op.timer) clearTimeout(op.timer)
     if (this.#sendOp === op) this.#sendOp = null
     if (this.#recvOp === op) this.#recvOp = null

@@ -84,7 +84,7 @@ for (const transport of ["tcp", "ipc"] as const) {
     describe(`a child sends over ${transport}, closes and exits; ${lib} receives`, () => {
       for (const type of Object.keys(RECEIVER) as Sender[]) {
         for (const n of COUNTS[type]) {
-          test(`${type} × ${n}`, async () => {
+          test(`${type}, ${n} messages`, async () => {
             const address = transport === "tcp" ? `tcp://127.0.0.1:${await freePort()}` : `ipc://${scratch}/r${++ipcN}.ipc`
             const child = spawn(process.execPath, [childFile, type, address, String(n)], {stdio: ["ignore", "pipe", "pipe"]})
             let out = ""
@@ -123,7 +123,7 @@ for (const transport of ["tcp", "ipc"] as const) {
 describe("inproc: what a closed sender queued reaches a later bind", () => {
   for (const type of Object.keys(RECEIVER) as Sender[]) {
     for (const n of COUNTS[type]) {
-      test(`${type} × ${n}`, async () => {
+      test(`${type}, ${n} messages`, async () => {
         const address = `inproc://send-then-close-${type}-${n}`
         const sender = new (zmtp as unknown as Record<string, new () => zmtp.Socket & {send(m: string): Promise<void>; connect(a: string): void}>)[type]!()
         sender.connect(address)
