@@ -5,6 +5,7 @@
  */
 import {errnoError} from "./errors.js"
 import {InprocRegistry} from "./transport/inproc.js"
+import {checkArgumentCount} from "./native-class.js"
 
 type ContextOption = {kind: "Bool" | "Int32"; access: "r" | "w" | "rw"; valid?: (v: number) => boolean}
 
@@ -36,8 +37,9 @@ export class Context {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError("Options must be an object")
     }
+    checkArgumentCount(arguments.length, 1)
     Object.preventExtensions(this)
-    if (options) assignOptions(this, options)
+    if (options) assignOptions(this, options, "Context")
   }
 
   protected getBoolOption(id: number): boolean {

@@ -5,13 +5,23 @@
  */
 import {EventEmitter} from "node:events"
 import {generateKeyPairSync} from "node:crypto"
-import {Context, context} from "./context.js"
-import {Observer} from "./observer.js"
-import {Proxy} from "./proxy.js"
-import {receiveNow, Socket, type MessageLike} from "./sockets/socket.js"
+import {Context as ContextClass, context} from "./context.js"
+import {nativeConstructor} from "./native-class.js"
+import {Observer as ObserverClass} from "./observer.js"
+import {Proxy as ProxyClass} from "./proxy.js"
+import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
 import {z85Encode} from "./wire/z85.js"
 
-export {Context, context, Observer, Proxy, Socket}
+// The native classes of zeromq.js, as they behave when called without `new` (native-class.ts).
+export const Context = nativeConstructor(ContextClass)
+export type Context = ContextClass
+export const Socket = nativeConstructor(SocketClass)
+export type Socket = SocketClass
+export const Observer = nativeConstructor(ObserverClass)
+export type Observer = ObserverClass
+export const Proxy = nativeConstructor(ProxyClass)
+export type Proxy<F extends Socket = Socket, B extends Socket = Socket> = ProxyClass<F, B>
+export {context}
 export type {MessageLike}
 export type Message = Buffer
 export type {ErrnoError} from "./errors.js"

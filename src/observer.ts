@@ -15,6 +15,8 @@ const MAX_QUEUED = 10000
 export class Observer {
   #queue: SocketEvent[] = []
   #pending: {resolve(e: SocketEvent): void; reject(e: Error): void} | null = null
+  /** Referenced while a receive waits (see receive()). */
+  #keepAlive: NodeJS.Timeout | null = null
   #closed = false
   #ended = false
   #unsubscribe: () => void
@@ -47,6 +49,7 @@ export class Observer {
     this.#queue = []
     const pending = this.#pending
     this.#pending = null
+    this.#waiting(false)
     pending?.reject(errnoError("EAGAIN"))
   }
 
@@ -56,10 +59,22 @@ export class Observer {
     const next = this.#queue.shift()
     if (next) return Promise.resolve(this.#taken(next))
     return new Promise((resolve, reject) => {
-      // Unlike a socket's receive, a pending event read does not keep the process alive: an
-      // observer in emitter mode always has one, and zeromq.js programs still exit.
+      // A waiting read keeps the process alive, as zeromq.js's poll on the monitor socket does,
+      // in emitter mode too: a program reading events runs until the socket (or the observer) is
+      // closed.
       this.#pending = {resolve, reject}
+      this.#waiting(true)
     })
+  }
+
+  #waiting(yes: boolean): void {
+    if (yes) {
+      if (this.#keepAlive) this.#keepAlive.ref()
+      else this.#keepAlive = setInterval(() => {}, 1 << 30)
+    } else if (this.#keepAlive) {
+      clearInterval(this.#keepAlive)
+      this.#keepAlive = null
+    }
   }
 
   /** After the "end" event has been read, the observer is closed (monitoring stopped). */
@@ -67,6 +82,7 @@ export class Observer {
     if (event.type === "end") {
       this.#closed = true
       this.#unsubscribe()
+      this.#waiting(false)
     }
     return event
   }
@@ -76,6 +92,7 @@ export class Observer {
     const pending = this.#pending
     if (pending) {
       this.#pending = null
+      this.#keepAlive?.unref()
       pending.resolve(this.#taken(event))
       return
     }

@@ -6,6 +6,7 @@
  */
 import {errnoError} from "./errors.js"
 import {SEND_ONLY, Socket, socketEndpointCount} from "./sockets/socket.js"
+import {checkArgumentCount} from "./native-class.js"
 
 
 export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
@@ -20,6 +21,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     // zeromq.js: a non-object is a TypeError; an object that is not a socket is EINVAL (no code).
     if (typeof frontEnd !== "object" || frontEnd === null) throw new TypeError("Front-end must be a socket object")
     if (typeof backEnd !== "object" || backEnd === null) throw new TypeError("Back-end must be a socket object")
+    checkArgumentCount(arguments.length, 2)
     if (!(frontEnd instanceof Socket) || !(backEnd instanceof Socket)) throw new Error("Invalid argument")
     this.frontEnd = frontEnd
     this.backEnd = backEnd

@@ -506,3 +506,28 @@ export class CurveServer implements Mechanism, AuthResult {
     return (this.codec ?? notReady()).decode(body)
   }
 }
+
+/**
+ * A CURVE side whose keys are missing. libzmq does not check keys before the greeting (a CURVE
+ * server without a secret key still greets, with all-zero keys), so a mechanism mismatch is still
+ * reported as such on both sides; when the mechanisms do match, the handshake fails here, as soon
+ * as it would start, with what is missing.
+ */
+export class CurveMissingKeys implements Mechanism {
+  readonly name = "CURVE"
+  readonly complete = false
+  readonly peerMetadata: Metadata = new Map()
+
+  constructor(
+    readonly asServer: boolean,
+    private readonly missing: string,
+  ) {}
+
+  start(): Buffer[] {
+    throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", this.missing, {kind: "other"})
+  }
+
+  onCommand(): Buffer[] {
+    throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", this.missing, {kind: "other"})
+  }
+}

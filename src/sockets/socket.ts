@@ -15,10 +15,10 @@ import {copySmall, Pipe, STAGE_PART_MAX, type Msg, type PeerInfo, type PipeOwner
 import {RawEngine} from "../engine/raw.js"
 import {NullMechanism} from "../mechanism/null.js"
 import {PlainClient, PlainServer} from "../mechanism/plain.js"
-import {CurveClient, CurveServer} from "../mechanism/curve.js"
+import {CurveClient, CurveMissingKeys, CurveServer} from "../mechanism/curve.js"
 import {encodeZapRequest, isZapAuthError, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
-import {parseEndpoint, type Endpoint} from "../transport/endpoint.js"
+import {parseEndpoint, parseScheme, type Endpoint} from "../transport/endpoint.js"
 import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
 import {ZmtpError} from "../wire/errors.js"
@@ -27,6 +27,7 @@ import {sendsIdentity, socketTypeName, type SocketTypeName} from "../wire/socket
 import type {Pattern, PatternHost} from "./pattern.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
+import {checkArgumentCount} from "../native-class.js"
 import {lingerEnded, lingerStarted, socketClosed, socketOpened, type Lingerer} from "./linger.js"
 
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
@@ -41,8 +42,6 @@ const AUTH_MESSAGES: Record<number, string> = {300: "Temporary error", 400: "Aut
 /** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
 /** PUB and PUSH cannot receive. */
 export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
-/** SUB and PULL cannot send. */
-const SEND_NOT_SUPPORTED = new Set([2, 7])
 
 /**
  * Never starve the event loop: after this many sends and receives in a row that completed at once,
@@ -153,6 +152,7 @@ export class Socket {
   readonly #owner: PipeOwner
   #closed = false
   #binding = false
+  #closeRequested = false
   readonly #pipes = new Set<Pipe>()
   readonly #binds: BindEntry[] = []
   readonly #connects: ConnectEntry[] = []
@@ -195,6 +195,7 @@ export class Socket {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError("Options must be an object")
     }
+    checkArgumentCount(arguments.length, 2)
     const ctx = options?.context ?? defaultContext
     if (!(ctx instanceof Context)) throw new Error("Invalid argument")
     if (socketTypeName(type) === undefined) throw errnoError("EINVAL")
@@ -328,35 +329,48 @@ export class Socket {
   bind(address: string): Promise<void> {
     if (typeof address !== "string") throw new TypeError("Address must be a string")
     this.#checkUsable()
+    this.#binding = true
+    let work: Promise<void>
     try {
       const endpoint = parseEndpoint(address, true, this.#options.ipv6)
       if (endpoint.protocol === "inproc") {
         this.#bindInproc(endpoint)
-        return RESOLVED
-      }
-      this.#binding = true
-      const entry: BindEntry = {address: "", listener: null, inproc: null, engines: new Set()}
-      const listener = new StreamListener(endpoint, this.#options, (stream, l) => this.#accepted(stream, entry, l), e => this.#emit(e))
-      entry.listener = listener
-      return listener.listen().then(
-        () => {
-          this.#binding = false
-          if (this.#closed) {
-            listener.close()
-            return
-          }
+        work = RESOLVED
+      } else {
+        const entry: BindEntry = {address: "", listener: null, inproc: null, engines: new Set()}
+        const listener = new StreamListener(endpoint, this.#options, (stream, l) => this.#accepted(stream, entry, l), e => this.#emit(e))
+        entry.listener = listener
+        work = listener.listen().then(() => {
           entry.address = listener.address
           this.#binds.push(entry)
           this.#options.lastEndpoint = listener.address
-        },
-        err => {
-          this.#binding = false
-          throw err
-        },
-      )
+        })
+      }
     } catch (e) {
-      return Promise.reject(e)
+      work = Promise.reject(e)
     }
+    return this.#unblockAfter(work)
+  }
+
+  /**
+   * zeromq.js runs bind() and unbind() on libuv's thread pool and reports back on a later turn of
+   * the event loop. Until then the socket is blocked (every other call is EBUSY), and a close()
+   * asked for meanwhile happens then, before the promise settles (socket.cc request_close).
+   */
+  #unblockAfter(work: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error: unknown, failed: boolean) =>
+        setImmediate(() => {
+          this.#binding = false
+          if (this.#closeRequested) this.close()
+          if (failed) reject(error)
+          else resolve()
+        })
+      work.then(
+        () => settle(undefined, false),
+        e => settle(e, true),
+      )
+    })
   }
 
   bindSync(address: string): void {
@@ -378,17 +392,23 @@ export class Socket {
   unbind(address: string): Promise<void> {
     if (typeof address !== "string") throw new TypeError("Address must be a string")
     this.#checkUsable()
+    this.#binding = true
+    let work = RESOLVED
     try {
-      this.unbindSync(address)
-      return RESOLVED
+      this.#unbindNow(address)
     } catch (e) {
-      return Promise.reject(e)
+      work = Promise.reject(e)
     }
+    return this.#unblockAfter(work)
   }
 
   unbindSync(address: string): void {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
+    this.#unbindNow(address)
+  }
+
+  #unbindNow(address: string): void {
     parseEndpoint(address, true, this.#options.ipv6)
     const i = this.#binds.findIndex(b => b.address === address)
     if (i < 0) throw errnoError("ENOENT", undefined, address)
@@ -420,6 +440,8 @@ export class Socket {
   disconnect(address: string): void {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
+    // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
+    parseScheme(address)
     const i = this.#connects.findIndex(c => c.address === address)
     if (i < 0) {
       // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.
@@ -650,23 +672,30 @@ export class Socket {
 
   close(): void {
     if (this.#closed) return
+    // Blocked by a bind or unbind: closed once that settles (#unblockAfter).
+    if (this.#binding) {
+      this.#closeRequested = true
+      return
+    }
+    // Pending operations end as in zeromq.js, whose poller fires them once more as it closes: what
+    // can complete does (a message there is received, a send with room is queued and then
+    // lingered over), the rest rejects with the operation's own error (ENOTSUP for a receive on a
+    // PUSH, EFSM for a REQ receive before its request) or EAGAIN.
+    const send = this.#sendOp
+    if (send) this.#expireSend(send)
+    const recv = this.#recvOp
+    if (recv) {
+      if (SEND_ONLY.has(this.#type)) {
+        this.#recvOp = null
+        if (recv.timer) clearTimeout(recv.timer)
+        recv.reject(errnoError("ENOTSUP"))
+      } else {
+        this.#expireReceive(recv)
+      }
+    }
     this.#closed = true
     this.#context.sockets.delete(this)
     socketClosed(this.#lingerer)
-    // Pending operations end as in zeromq.js: EAGAIN, or the error the operation itself gives
-    // (ENOTSUP for a send on a PULL, EFSM out of turn).
-    const send = this.#sendOp
-    if (send) {
-      this.#sendOp = null
-      if (send.timer) clearTimeout(send.timer)
-      send.reject(errnoError(SEND_NOT_SUPPORTED.has(this.#type) ? "ENOTSUP" : "EAGAIN"))
-    }
-    const recv = this.#recvOp
-    if (recv) {
-      this.#recvOp = null
-      if (recv.timer) clearTimeout(recv.timer)
-      recv.reject(errnoError(SEND_ONLY.has(this.#type) ? "ENOTSUP" : "EAGAIN"))
-    }
     this.#updateKeepAlive()
     const linger = this.#options.linger
     this.#lingerUntil = linger < 0 ? Infinity : linger > 0 ? Date.now() + linger : 0
@@ -808,9 +837,9 @@ export class Socket {
         if (o.plainServer) return new PlainServer({properties, ...this.#zap(peerAddress)})
         return new PlainClient({properties, username: o.plainUsername ?? "", password: o.plainPassword ?? ""})
       case "curve":
-        if (!o.curveSecretKey) throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "CURVE needs curveSecretKey", {kind: "other"})
+        if (!o.curveSecretKey) return new CurveMissingKeys(o.curveServer, "CURVE needs curveSecretKey")
         if (o.curveServer) return new CurveServer({properties, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined, ...this.#zap(peerAddress)})
-        if (!o.curveServerKey) throw new ZmtpError("ERR_ZMTP_KEY_EXCHANGE", "A CURVE client needs curveServerKey", {kind: "other"})
+        if (!o.curveServerKey) return new CurveMissingKeys(false, "A CURVE client needs curveServerKey")
         return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
       default:
         return new NullMechanism(properties, o.zapDomain ? {...this.#zap(peerAddress), enforceDomain: o.zapEnforceDomain} : {})
@@ -1025,8 +1054,11 @@ export class Socket {
       return
     }
     if (err.kind === "protocol") {
+      // zeromq.js names the family only ("ZMTP protocol error", "ZAP protocol error": observer.cc);
+      // what exactly went wrong stays readable as the error's cause.
       const code = err instanceof ZapProtocolError ? err.zapCode : err.code
-      const error = Object.assign(new Error(err.message), {code})
+      const family = code.startsWith("ERR_ZAP_") ? "ZAP" : "ZMTP"
+      const error = Object.assign(new Error(`${family} protocol error`, {cause: err}), {code})
       this.#emit({type: "handshake:error:protocol", address, error})
     } else {
       const code = err.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" ? "ETIMEDOUT" : "EPROTO"

@@ -20,18 +20,23 @@ export type Endpoint =
 const SUPPORTED = new Set(["tcp", "ipc", "inproc"])
 const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss"])
 
-export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean): Endpoint {
+/** The scheme and the rest of an address, checked as libzmq's parse_uri and check_protocol do. */
+export function parseScheme(address: string): {protocol: "tcp" | "ipc" | "inproc"; rest: string} {
   if (typeof address !== "string") throw new TypeError("Address must be a string")
   const m = /^([a-z0-9+.-]+):\/\/(.+)$/i.exec(address)
   if (!m) throw errnoError("EINVAL", undefined, address)
   const protocol = m[1]!.toLowerCase()
-  const rest = m[2]!
   // udp:// exists in libzmq, but only for RADIO/DISH/DGRAM sockets.
   if (protocol === "udp") throw errnoError("ENOCOMPATPROTO", "The protocol is not compatible with the socket type", address)
   if (!SUPPORTED.has(protocol)) {
     if (KNOWN_UNSUPPORTED.has(protocol) || /^[a-z]+$/.test(protocol)) throw errnoError("EPROTONOSUPPORT", undefined, address)
     throw errnoError("EINVAL", undefined, address)
   }
+  return {protocol: protocol as "tcp" | "ipc" | "inproc", rest: m[2]!}
+}
+
+export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean): Endpoint {
+  const {protocol, rest} = parseScheme(address)
   switch (protocol) {
     case "inproc":
       return {protocol: "inproc", address, name: rest}

@@ -17,11 +17,16 @@ export class StreamPattern extends Pattern {
   private readonly byId = new Map<string, Pipe>()
   private readonly ids = new RoutingIds()
 
-  attach(_pipe: Pipe): void {}
+  attach(pipe: Pipe): void {
+    // A connect()ed pipe named with ZMQ_CONNECT_ROUTING_ID is addressable at once, as in libzmq
+    // (the pipe exists from connect() on): a request sent right after connect() is queued.
+    const id = pipe.routingId
+    if (id && !this.byId.has(id.toString("latin1"))) this.byId.set(id.toString("latin1"), pipe)
+  }
 
   override connected(pipe: Pipe): boolean {
     let id = pipe.routingId
-    if (!id || this.byId.has(id.toString("latin1"))) {
+    if (!id || (this.byId.has(id.toString("latin1")) && this.byId.get(id.toString("latin1")) !== pipe)) {
       id = this.ids.generate()
     }
     pipe.routingId = id
