@@ -18,7 +18,7 @@ import {PlainClient, PlainServer} from "../mechanism/plain.js"
 import {CurveClient, CurveMissingKeys, CurveServer} from "../mechanism/curve.js"
 import {encodeZapRequest, isZapAuthError, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
-import {parseEndpoint, parseScheme, type Endpoint} from "../transport/endpoint.js"
+import {checkTermEndpoint, parseEndpoint, type Endpoint} from "../transport/endpoint.js"
 import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
 import {ZmtpError} from "../wire/errors.js"
@@ -409,7 +409,7 @@ export class Socket {
   }
 
   #unbindNow(address: string): void {
-    parseEndpoint(address, true, this.#options.ipv6)
+    if (!checkTermEndpoint(address, this.#options.ipv6)) throw errnoError("ENOENT", undefined, address)
     const i = this.#binds.findIndex(b => b.address === address)
     if (i < 0) throw errnoError("ENOENT", undefined, address)
     const [entry] = this.#binds.splice(i, 1)
@@ -441,7 +441,7 @@ export class Socket {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
     // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
-    parseScheme(address)
+    if (!checkTermEndpoint(address, this.#options.ipv6)) throw errnoError("ENOENT", undefined, address)
     const i = this.#connects.findIndex(c => c.address === address)
     if (i < 0) {
       // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.

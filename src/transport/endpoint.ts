@@ -19,6 +19,24 @@ export type Endpoint =
 
 const SUPPORTED = new Set(["tcp", "ipc", "inproc"])
 const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss"])
+/**
+ * Built into the libzmq that zeromq.js bundles (4.3.5) though not into zmtp: there, unbind() and
+ * disconnect() of such an address are ENOENT (a known protocol, no such endpoint), not
+ * EPROTONOSUPPORT.
+ */
+const LIBZMQ_HAS = new Set(["tipc", "ws"])
+
+/**
+ * For unbind() and disconnect() (libzmq term_endpoint): the address is checked as far as libzmq
+ * checks it before looking the endpoint up. Returns false where it names a transport zmtp lacks
+ * but libzmq has, which can only be ENOENT.
+ */
+export function checkTermEndpoint(address: string, ipv6: boolean): boolean {
+  const m = typeof address === "string" ? /^([a-z0-9+.-]+):\/\//i.exec(address) : null
+  if (m && LIBZMQ_HAS.has(m[1]!.toLowerCase())) return false
+  parseEndpoint(address, true, ipv6)
+  return true
+}
 
 /** The scheme and the rest of an address, checked as libzmq's parse_uri and check_protocol do. */
 export function parseScheme(address: string): {protocol: "tcp" | "ipc" | "inproc"; rest: string} {

@@ -27,6 +27,7 @@ import {
   type Scenario,
   type Zmq,
 } from "./harness.js"
+import {lifecycleScenarios} from "./scenarios-lifecycle.js"
 
 export const scenarios: Record<string, Scenario> = {}
 
@@ -1725,3 +1726,5 @@ scenarios["bindSync and unbindSync on inproc and tcp"] = withEnv(async (zmq, env
   out.bad = await attempt(() => s.bindSync("nope"))
   return out
 })
+
+Object.assign(scenarios, lifecycleScenarios)
