@@ -282,7 +282,16 @@ export class StreamConnecter {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-    this.attemptStream?.destroy()
+    const attempt = this.attemptStream
     this.attemptStream = null
+    if (attempt) {
+      // The handle lives until its close completes on a later turn; without its listeners it no
+      // longer reaches this connecter and its socket, so a closed socket (and its Context) can be
+      // collected at once, as with zeromq.js.
+      attempt.removeAllListeners("connect")
+      attempt.removeAllListeners("error")
+      attempt.on("error", () => {})
+      attempt.destroy()
+    }
   }
 }
