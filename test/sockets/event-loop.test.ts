@@ -1,8 +1,8 @@
 /**
  * Never starve the event loop (issue 14): a loop of awaited sends or receives on a socket that is
- * always ready still lets timers fire, I/O be read and the socket's own connections progress. As
- * in zeromq.js (socket.cc max_sync_operations), after 512 operations in a row that completed at
- * once, the next one waits for the event loop's check phase.
+ * always ready still lets timers fire, I/O be read and the socket's own connections progress.
+ * Once operations done at once have held the loop for 1 ms, the next one waits for the event
+ * loop's check phase (zeromq.js: after 512 operations, about as long at its speed).
  */
 import {describe, expect, test} from "vitest"
 import * as zmq from "../../src/index.js"
@@ -11,15 +11,20 @@ import {endpointFor, socketTracker} from "../helpers/sockets.js"
 const track = socketTracker()
 
 /** Runs fn while counting check-phase turns (setImmediate) and timer runs (setInterval 0). */
-async function counting(fn: () => Promise<void>): Promise<{turns: number; timers: number; longestGapMs: number; ms: number}> {
+async function counting(fn: () => Promise<void>): Promise<{turns: number; timers: number; longestGapMs: number; longestTurnGapMs: number; ms: number}> {
   let turns = 0
   let timers = 0
   let last = performance.now()
+  let lastTurn = last
   let longestGapMs = 0
+  let longestTurnGapMs = 0
   let running = true
   const turn = () => {
     if (!running) return
     turns++
+    const now = performance.now()
+    longestTurnGapMs = Math.max(longestTurnGapMs, now - lastTurn)
+    lastTurn = now
     setImmediate(turn)
   }
   const interval = setInterval(() => {
@@ -30,13 +35,13 @@ async function counting(fn: () => Promise<void>): Promise<{turns: number; timers
   }, 0)
   await new Promise(setImmediate)
   setImmediate(turn)
-  const start = (last = performance.now())
+  const start = (last = lastTurn = performance.now())
   await fn()
   const ms = performance.now() - start
   running = false
   clearInterval(interval)
   longestGapMs = Math.max(longestGapMs, performance.now() - last)
-  return {turns, timers, longestGapMs, ms}
+  return {turns, timers, longestGapMs, longestTurnGapMs, ms}
 }
 
 async function connectedPair(t: "tcp" | "ipc" | "inproc", hwm: number): Promise<{push: zmq.Push; pull: zmq.Pull}> {
@@ -51,18 +56,24 @@ async function connectedPair(t: "tcp" | "ipc" | "inproc", hwm: number): Promise<
 
 for (const t of ["tcp", "inproc"] as const) {
   describe(`over ${t}`, () => {
-    test("2,500 awaited sends and 2,500 awaited receives each give the event loop at least 4 turns", async () => {
-      const {push, pull} = await connectedPair(t, 5000)
+    test("the event loop turns at least every few ms through loops of awaited sends and receives", async () => {
+      const {push, pull} = await connectedPair(t, 0)
+      let queued = 0
       const sends = await counting(async () => {
-        for (let i = 0; i < 2500; i++) await push.send("x")
+        const end = performance.now() + 30
+        while (performance.now() < end) {
+          await push.send("x")
+          queued++
+        }
       })
       const receives = await counting(async () => {
-        for (let i = 0; i < 2500; i++) await pull.receive()
+        for (let i = 0; i < queued; i++) await pull.receive()
       })
-      // 2,500 / 513: a turn after every 512 operations done at once (zeromq.js: "4 under most
-      // circumstances", counted with a timer that its slower operations let fire each turn).
-      expect(sends.turns).toBeGreaterThanOrEqual(4)
-      expect(receives.turns).toBeGreaterThanOrEqual(4)
+      for (const r of [sends, receives]) {
+        // A turn about every 1 ms slice; a loop that never yields has one gap as long as itself.
+        expect(r.turns).toBeGreaterThanOrEqual(Math.floor(r.ms / 5))
+        expect(r.longestTurnGapMs).toBeLessThan(20)
+      }
     })
 
     test("a timer keeps firing through long loops of sends, receives and for await", async () => {
@@ -116,3 +127,26 @@ test("a connection completes while a send loop runs (HWM 0), and the peer reads 
   while (received < 300_000 && Date.now() < deadline) await new Promise(r => setTimeout(r, 10))
   expect(received).toBe(300_000)
 }, 20000)
+
+test("inproc REQ/REP round trips, each completed by the peer within the same turn, still let timers run", async () => {
+  const rep = track(new zmq.Reply())
+  const req = track(new zmq.Request())
+  await rep.bind(endpointFor("inproc"))
+  req.connect(rep.lastEndpoint!)
+  void (async () => {
+    try {
+      for await (const [m] of rep) await rep.send(m!)
+    } catch {
+      // closed
+    }
+  })()
+  const r = await counting(async () => {
+    const end = performance.now() + 40
+    while (performance.now() < end) {
+      await req.send("x")
+      await req.receive()
+    }
+  })
+  expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 4))
+  expect(r.longestGapMs).toBeLessThan(25)
+})
