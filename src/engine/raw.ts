@@ -9,7 +9,7 @@ import type {PeerInfo, Pipe, PipeTransport} from "./pipe.js"
 
 export class RawEngine implements PipeTransport {
   private pipe: Pipe | null = null
-  private closed = false
+  private ended = false
 
   constructor(
     readonly stream: Duplex,
@@ -31,7 +31,7 @@ export class RawEngine implements PipeTransport {
 
   kick(): void {
     const pipe = this.pipe
-    if (!pipe || this.closed) return
+    if (!pipe || this.ended) return
     while (this.stream.writableLength < 256 * 1024) {
       const msg = pipe.pull()
       if (!msg) return
@@ -44,13 +44,41 @@ export class RawEngine implements PipeTransport {
     }
   }
 
+  get closed(): boolean {
+    return this.ended
+  }
+
+  /**
+   * ZMQ_LINGER at close: ends the connection (FIN) once what was queued has been written, and is
+   * closed when the peer closes its side or `lingerMs` runs out (-1 = no limit).
+   */
+  closeAfterFlush(lingerMs: number): void {
+    if (this.ended || lingerMs === 0) {
+      this.close()
+      return
+    }
+    const timer = lingerMs > 0 ? setTimeout(() => this.close(), lingerMs).unref() : null
+    const tryEnd = () => {
+      if (this.ended) {
+        if (timer) clearTimeout(timer)
+        return
+      }
+      if ((this.pipe?.outLength ?? 0) > 0 || this.stream.writableLength > 0) {
+        setTimeout(tryEnd, 5).unref()
+        return
+      }
+      this.stream.end()
+    }
+    tryEnd()
+  }
+
   resume(): void {
-    if (!this.closed) this.stream.resume()
+    if (!this.ended) this.stream.resume()
   }
 
   close(): void {
-    if (this.closed) return
-    this.closed = true
+    if (this.ended) return
+    this.ended = true
     this.stream.destroy()
     const pipe = this.pipe
     this.pipe = null

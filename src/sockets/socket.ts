@@ -141,7 +141,7 @@ let receiveNow: (socket: Socket) => Buffer[] | undefined
 function hasQueued(pipe: Pipe): boolean {
   if (pipe.outLength > 0) return true
   const t = pipe.transport
-  return t instanceof Engine && !t.closed && t.stream.writableLength > 0
+  return (t instanceof Engine || t instanceof RawEngine) && !t.closed && t.stream.writableLength > 0
 }
 
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
@@ -785,7 +785,7 @@ export class Socket {
     if (entry.inproc) return pipe.transport === null
     if (this.#lingerUntil === 0) return false
     this.#lingerWork.add(entry)
-    for (const e of entry.engines) if (e instanceof Engine && !e.handshaking) e.closeAfterFlush(this.#lingerLeft())
+    for (const e of entry.engines) if (!(e instanceof Engine && e.handshaking)) e.closeAfterFlush(this.#lingerLeft())
     return true
   }
 
@@ -821,7 +821,7 @@ export class Socket {
   #lingerOrTerminate(pipe: Pipe): void {
     const transport = pipe.transport
     transport?.deliverRest?.()
-    if (this.#lingerUntil !== 0 && transport instanceof Engine && !transport.closed && hasQueued(pipe)) {
+    if (this.#lingerUntil !== 0 && (transport instanceof Engine || transport instanceof RawEngine) && !transport.closed && hasQueued(pipe)) {
       this.#lingerWork.add(transport)
       transport.closeAfterFlush(this.#lingerLeft())
       return
@@ -992,8 +992,7 @@ export class Socket {
         e.attach(pipe, peer)
         // Closed while dialling (linger): this connection only delivers what was queued.
         if (this.#closed) {
-          if (e instanceof Engine) e.closeAfterFlush(this.#lingerLeft())
-          else e.close()
+          e.closeAfterFlush(this.#lingerLeft())
           return
         }
         if (!this.#pattern.connected(pipe)) {

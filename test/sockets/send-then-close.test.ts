@@ -148,3 +148,25 @@ describe("inproc: what a closed sender queued reaches a later bind", () => {
     }
   }
 })
+
+describe("STREAM", () => {
+  test("a response sent right before close() reaches a slow raw client in full (linger)", async () => {
+    const stream = new zmtp.Stream()
+    await stream.bind("tcp://127.0.0.1:*")
+    const port = Number(stream.lastEndpoint!.split(":").pop())
+    const client = net.connect(port, "127.0.0.1")
+    client.pause()
+    let got = 0
+    client.on("data", (d: Buffer) => (got += d.length))
+    const closed = new Promise(r => client.on("close", r))
+    const [id] = await stream.receive() // the connection notice
+    // More than the kernel's buffers hold, so most of it is still queued in zmtp at close().
+    const body = Buffer.alloc(8 * 1024 * 1024, 7)
+    await stream.send([id!, body])
+    stream.close()
+    await sleep(200)
+    client.resume()
+    await closed
+    expect(got).toBe(body.length)
+  }, 20000)
+})
