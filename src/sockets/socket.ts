@@ -50,7 +50,7 @@ export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
  * that timers, I/O and the socket's own connections run. zeromq.js yields after 512 such
  * operations (socket.cc max_sync_operations), about a millisecond at its cost per operation; zmtp
  * does 512 in about 0.1 ms, where a yield every 512 cost PUSH→PULL 15-30% of its throughput. A
- * time slice bounds the wait of a timer the same way at any speed (spec/zmtp.md §3.7).
+ * time slice bounds the wait of a timer the same way at any speed (spec/zmtp.md §3.8).
  */
 const SLICE_MS = 1
 /** A wait at least this long went through the event loop (microtask turns take microseconds). */
