@@ -58,6 +58,37 @@ const REAL_WAIT_MS = 0.2
 /** The clock is read every this many operations (performance.now() costs some 30 ns). */
 const CLOCK_EVERY = 64
 
+/**
+ * The slice is the event loop's, so it is shared by every socket: operations of all sockets done
+ * at once since the loop last turned for one of them, when the clock started (0: not yet read),
+ * and whether the slice is used up. Shared, a PUSH and the PULL it feeds in one process yield in
+ * the same turn; each with its own slice, one of them paused while the other filled the queues
+ * to their HWMs, and inproc 16 B lost a quarter of its throughput.
+ */
+let syncOps = 0
+let sliceStart = 0
+let yieldDue = false
+
+/** Whether an operation may complete at once (SLICE_MS); once used up, until the loop turns. */
+function mayRunNow(): boolean {
+  if (yieldDue) return false
+  if ((++syncOps & (CLOCK_EVERY - 1)) !== 0) return true
+  const now = performance.now()
+  if (sliceStart === 0) sliceStart = now
+  else if (now - sliceStart >= SLICE_MS) yieldDue = true
+  return !yieldDue
+}
+
+/**
+ * The event loop turned for us (a socket's own check-phase callback, or an operation that waited
+ * for longer than microtasks take: #finish): a new slice starts.
+ */
+function newSlice(): void {
+  syncOps = 0
+  sliceStart = 0
+  yieldDue = false
+}
+
 /** zeromq.js copies parts up to this size and shares larger ones (outgoing_msg.cc). */
 const ZERO_COPY_THRESHOLD = STAGE_PART_MAX
 
@@ -168,11 +199,7 @@ export class Socket {
   #sendOp: PendingSend | null = null
   #recvOp: Pending<Buffer[]> | null = null
   #wakeScheduled = false
-  /** Operations completed at once since the event loop last ran one of ours (SLICE_MS). */
-  #syncOps = 0
-  /** When this slice's clock started (0: not yet read), and whether the slice is used up. */
-  #sliceStart = 0
-  #yieldDue = false
+  /** An operation of this socket waits for the event loop's check phase (SLICE_MS). */
   #yieldScheduled = false
   /** Inside #retry (see there). */
   #retrying = false
@@ -477,7 +504,7 @@ export class Socket {
     if (this.#binding) throw busyBinding()
     if (this.#sendOp) throw busyWriting()
     const timeout = this.#options.sendTimeout
-    const now = timeout === 0 || this.#mayRunNow()
+    const now = timeout === 0 || mayRunNow()
     // Small Buffers to a PUSH or DEALER with room: framed straight into the pipe (one copy).
     const small = now ? smallParts(message) : null
     if (small !== null && this.#pattern.sendSmall(small) === true) return this.#sent()
@@ -503,7 +530,7 @@ export class Socket {
   /** A receive that completes now, or undefined (the async iterator's fast path). */
   #receiveNow(): Buffer[] | undefined {
     if (this.#closed || this.#binding || this.#recvOp) return undefined
-    if (this.#options.receiveTimeout !== 0 && !this.#mayRunNow()) return undefined
+    if (this.#options.receiveTimeout !== 0 && !mayRunNow()) return undefined
     const msg = this.#pattern.tryRecv()
     if (msg) this.#wake()
     return msg
@@ -526,7 +553,7 @@ export class Socket {
     const timeout = this.#options.receiveTimeout
     // As zeromq.js: receive now if a message is there (ZMQ_POLLIN) or no waiting is allowed;
     // otherwise wait, and try once more when the wait ends (an out-of-turn REQ/REP gets EFSM).
-    if (timeout !== 0 && !this.#mayRunNow()) this.#yieldToEventLoop()
+    if (timeout !== 0 && !mayRunNow()) this.#yieldToEventLoop()
     else if (timeout === 0 || this.#pattern.canRecv) {
       try {
         const msg = this.#pattern.recv()
@@ -577,29 +604,6 @@ export class Socket {
   }
 
   /**
-   * Whether the operation being made may complete at once (SLICE_MS). Once the slice is used up it
-   * stays so until the event loop has turned (#newSlice), whichever path asks.
-   */
-  #mayRunNow(): boolean {
-    if (this.#yieldDue) return false
-    if ((++this.#syncOps & (CLOCK_EVERY - 1)) !== 0) return true
-    const now = performance.now()
-    if (this.#sliceStart === 0) this.#sliceStart = now
-    else if (now - this.#sliceStart >= SLICE_MS) this.#yieldDue = true
-    return !this.#yieldDue
-  }
-
-  /**
-   * The event loop turned for us (our own check-phase callback, or an operation that waited for
-   * longer than microtasks take: #finish): a new slice starts.
-   */
-  #newSlice(): void {
-    this.#syncOps = 0
-    this.#sliceStart = 0
-    this.#yieldDue = false
-  }
-
-  /**
    * The operation being made waits for the event loop's check phase, however ready the socket is
    * (SLICE_MS); it completes there, or waits on as usual.
    */
@@ -608,7 +612,7 @@ export class Socket {
     this.#yieldScheduled = true
     setImmediate(() => {
       this.#yieldScheduled = false
-      this.#newSlice()
+      newSlice()
       this.#retry()
     })
   }
@@ -677,7 +681,7 @@ export class Socket {
     // An operation that waited longer than a turn of microtasks takes (REAL_WAIT_MS) waited for
     // the event loop: a new slice starts. One completed within the same turn (an inproc peer's
     // answer) did not, and counts on in this slice.
-    if (performance.now() - op.since >= REAL_WAIT_MS) this.#newSlice()
+    if (performance.now() - op.since >= REAL_WAIT_MS) newSlice()
     if (op.timer) clearTimeout(op.timer)
     if (this.#sendOp === op) this.#sendOp = null
     if (this.#recvOp === op) this.#recvOp = null
