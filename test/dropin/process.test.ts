@@ -8,10 +8,10 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest"
 import {execFileSync, spawn} from "node:child_process"
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs"
 import {createRequire} from "node:module"
-import net from "node:net"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
+import {freeTcpPort} from "../helpers/sockets.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const scratch = mkdtempSync(join(tmpdir(), "zmtp-dropin-process-"))
@@ -54,15 +54,6 @@ async function both(body: string, windowMs: number): Promise<Record<string, Seen
   return out
 }
 
-/** A tcp port nothing listens on. */
-async function unusedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise(r => server.close(r))
-  return port
-}
-
 function expectSame(seen: Record<string, Seen>): void {
   expect(seen.zmtp).toEqual(seen["zeromq.js"])
 }
@@ -73,7 +64,7 @@ describe("the process, as zeromq.js leaves it", () => {
       const seen = await both(
         `zmq.context.blocky = ${blocky}
         const s = new zmq.Dealer({linger: 1000})
-        s.connect("tcp://127.0.0.1:${await unusedPort()}")
+        s.connect("tcp://127.0.0.1:${await freeTcpPort()}")
         await s.send(null)`,
         4000,
       )
@@ -85,7 +76,7 @@ describe("the process, as zeromq.js leaves it", () => {
   test("a short linger ends the wait before the warning", async () => {
     const seen = await both(
       `const s = new zmq.Dealer({linger: 50})
-      s.connect("tcp://127.0.0.1:${await unusedPort()}")
+      s.connect("tcp://127.0.0.1:${await freeTcpPort()}")
       await s.send(null)`,
       4000,
     )
@@ -96,7 +87,7 @@ describe("the process, as zeromq.js leaves it", () => {
   test("a closed socket's queued messages hold the process the same way", async () => {
     const seen = await both(
       `const s = new zmq.Push({linger: 700})
-      s.connect("tcp://127.0.0.1:${await unusedPort()}")
+      s.connect("tcp://127.0.0.1:${await freeTcpPort()}")
       await s.send("x")
       s.close()`,
       4000,

@@ -1,5 +1,6 @@
 import {afterEach} from "vitest"
 import {mkdtempSync} from "node:fs"
+import net from "node:net"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
 
@@ -50,4 +51,13 @@ export function socketTracker(): <T extends {closed: boolean; linger: number; cl
     open.push(s)
     return s
   }
+}
+
+/** A tcp port on 127.0.0.1 that nothing listens on now (the kernel picked it for a moment). */
+export async function freeTcpPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise(r => server.close(r))
+  return port
 }

@@ -8,10 +8,10 @@ import {afterAll, beforeAll, expect, test} from "vitest"
 import {execFileSync, spawn, type ChildProcess} from "node:child_process"
 import {createHash, randomBytes} from "node:crypto"
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs"
-import net from "node:net"
 import {tmpdir} from "node:os"
 import {join, relative} from "node:path"
 import {fileURLToPath} from "node:url"
+import {freeTcpPort} from "../helpers/sockets.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "zmtp-fmq-faults-"))
@@ -37,14 +37,6 @@ beforeAll(async () => {
 }, 120000)
 
 afterAll(() => rmSync(work, {recursive: true, force: true}))
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>(r => srv.listen(0, "127.0.0.1", r))
-  const port = (srv.address() as net.AddressInfo).port
-  await new Promise(r => srv.close(r))
-  return port
-}
 
 function filesIn(dir: string): string[] {
   const out: string[] = []
@@ -79,7 +71,7 @@ function checkNoPartialVisible(): void {
 const start = (args: string[]): ChildProcess => spawn(process.execPath, [cli, ...args], {stdio: "ignore"})
 
 test("server and client killed at random moments; the inbox converges, never showing a partial file", async () => {
-  const port = await freePort()
+  const port = await freeTcpPort()
   const endpoint = `tcp://127.0.0.1:${port}`
   const serve = () => start(["serve", source, "--bind", endpoint, "--stable", "50"])
   const sync = () => start(["sync", endpoint, inbox, "--credit", "262144"])

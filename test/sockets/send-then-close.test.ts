@@ -16,7 +16,7 @@ import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zeromq from "zeromq"
 import * as zmtp from "../../src/index.js"
-import {sleep} from "../helpers/sockets.js"
+import {freeTcpPort, sleep} from "../helpers/sockets.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const scratch = mkdtempSync(join(tmpdir(), "zmtp-send-close-"))
@@ -47,15 +47,6 @@ const RECEIVER: Record<Sender, "Pull" | "Router" | "Pair"> = {Push: "Pull", Deal
 /** REQ sends one request and then waits for its reply. */
 const COUNTS: Record<Sender, number[]> = {Push: [1, 1000, 200000], Dealer: [1, 1000, 200000], Pair: [1, 1000, 200000], Request: [1]}
 
-/** A tcp port nothing listens on now (the kernel picked it for a moment). */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise(r => server.close(r))
-  return port
-}
-
 interface Receiver {
   bind(address: string): Promise<void>
   receive(): Promise<Buffer[]>
@@ -85,7 +76,7 @@ for (const transport of ["tcp", "ipc"] as const) {
       for (const type of Object.keys(RECEIVER) as Sender[]) {
         for (const n of COUNTS[type]) {
           test(`${type}, ${n} messages`, async () => {
-            const address = transport === "tcp" ? `tcp://127.0.0.1:${await freePort()}` : `ipc://${scratch}/r${++ipcN}.ipc`
+            const address = transport === "tcp" ? `tcp://127.0.0.1:${await freeTcpPort()}` : `ipc://${scratch}/r${++ipcN}.ipc`
             const child = spawn(process.execPath, [childFile, type, address, String(n)], {stdio: ["ignore", "pipe", "pipe"]})
             let out = ""
             let err = ""
