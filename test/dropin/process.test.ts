@@ -34,13 +34,13 @@ interface Seen {
 
 let n = 0
 /** Runs `body` (CommonJS, `zmq` in scope) with each library; watches each for `windowMs`. */
-async function both(body: string, windowMs: number): Promise<Record<string, Seen>> {
+async function both(body: string, windowMs: number, nodeArgs: string[] = []): Promise<Record<string, Seen>> {
   const out: Record<string, Seen> = {}
   await Promise.all(
     Object.entries(libs).map(async ([name, entry]) => {
       const file = join(scratch, `child-${++n}.cjs`)
       writeFileSync(file, `const zmq = require(${JSON.stringify(entry)})\n;(async () => {\n${body}\n})()\n`)
-      const child = spawn(process.execPath, [file], {stdio: ["ignore", "ignore", "pipe"]})
+      const child = spawn(process.execPath, [...nodeArgs, file], {stdio: ["ignore", "ignore", "pipe"]})
       let stderr = ""
       child.stderr.on("data", d => (stderr += d))
       const exited = new Promise<number | null>(r => child.on("exit", code => r(code)))
@@ -125,4 +125,27 @@ describe("the process, as zeromq.js leaves it", () => {
     expect(blocked.zmtp!.running).toBe(true)
     expect(idle.zmtp!.running).toBe(false)
   })
+
+  for (const t of ["tcp", "ipc", "inproc"]) {
+    test(`a closed socket lets its Context be garbage collected (${t}, connected and sent to)`, async () => {
+      const address = t === "tcp" ? `tcp://127.0.0.1:${await freeTcpPort()}` : t === "ipc" ? `ipc://${scratch}/gc-${++n}.ipc` : "inproc://gc"
+      const seen = await both(
+        `let ref
+        await (async () => {
+          const context = new zmq.Context()
+          const socket = new zmq.Dealer({context, linger: 0})
+          ref = new WeakRef(context)
+          socket.connect(${JSON.stringify(address)})
+          await socket.send("foo")
+          socket.close()
+        })()
+        await gc({type: "major", execution: "async"})
+        console.error(ref.deref() === undefined ? "released" : "still referenced")`,
+        5000,
+        ["--expose-gc"],
+      )
+      expectSame(seen)
+      expect(seen.zmtp!.stderr).toBe("released\n")
+    })
+  }
 })
