@@ -111,6 +111,9 @@ export const GREETING_REST_FALLBACK_MS = 100
 const ENGINE = Symbol("zmtp.engine")
 type EngineStream = Duplex & {[ENGINE]?: Engine}
 
+/** The longest a flushed ipc connection waits at close for its peer to close first (closeAfterFlush). */
+const IPC_FIN_WAIT_MS = 5000
+
 export class Engine implements PipeTransport, FrameHandler, DirectSink {
   private phase = Phase.Greeting
   /** Our greeting until all of it has gone out, and how much has. */
@@ -274,12 +277,12 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
   }
 
   /**
-   * Ends the connection after the queued messages have been written (linger): once the pipe and
-   * the stream are empty, our side is shut down (FIN) and the connection ends when the peer closes
-   * its side, having read everything, or when `lingerMs` runs out (-1 = wait as long as it takes).
-   * Closing the descriptor outright as soon as the kernel has the bytes loses them over ipc:
-   * libzmq, when its reading is stopped at the receive HWM, takes the hang-up that a closed
-   * unix-domain peer raises as an error and drops what the kernel still holds for it.
+   * Ends the connection after the queued messages have been written (linger, `lingerMs`; -1 = no
+   * limit). Once the pipe and the stream are empty, our side is shut down (FIN). Over tcp the
+   * connection is then let go as soon as the kernel has everything, as libzmq does. Over ipc it
+   * waits for the peer to close its side, up to IPC_FIN_WAIT_MS: libzmq, when its reading is
+   * stopped at the receive HWM, takes the hang-up that a closed unix-domain peer raises as an
+   * error and drops what the kernel still holds for it (spec/zmtp.md §3.7).
    */
   closeAfterFlush(lingerMs: number): void {
     if (this.phase !== Phase.Traffic || lingerMs === 0) {
@@ -287,6 +290,7 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
       return
     }
     // Unreferenced: lingering holds the process only at exit (sockets/linger.ts), as in zeromq.js.
+    const deadline = lingerMs > 0 ? Date.now() + lingerMs : Infinity
     const timer = lingerMs > 0 ? setTimeout(() => this.close(), lingerMs).unref() : null
     const tryEnd = () => {
       if (this.phase === Phase.Closed) {
@@ -305,6 +309,11 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
       this.pausedForHwm = false
       this.stream.resume()
       this.stream.end()
+      if (this.options.address.startsWith("ipc://")) {
+        setTimeout(() => this.close(), Math.max(0, Math.min(IPC_FIN_WAIT_MS, deadline - Date.now()))).unref()
+      } else {
+        this.stream.once("finish", () => this.close())
+      }
     }
     tryEnd()
   }

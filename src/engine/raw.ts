@@ -49,8 +49,8 @@ export class RawEngine implements PipeTransport {
   }
 
   /**
-   * ZMQ_LINGER at close: ends the connection (FIN) once what was queued has been written, and is
-   * closed when the peer closes its side or `lingerMs` runs out (-1 = no limit).
+   * ZMQ_LINGER at close: ends the connection (FIN) once what was queued has been written, within
+   * `lingerMs` (-1 = no limit).
    */
   closeAfterFlush(lingerMs: number): void {
     if (this.ended || lingerMs === 0) {
@@ -67,7 +67,14 @@ export class RawEngine implements PipeTransport {
         setTimeout(tryEnd, 5).unref()
         return
       }
+      // Written: what the peer still sends is read and dropped, and once our FIN has gone the
+      // connection is let go (tcp: the kernel delivers the rest).
+      const pipe = this.pipe
+      this.pipe = null
+      pipe?.detach(this)
+      this.stream.resume()
       this.stream.end()
+      this.stream.once("finish", () => this.close())
     }
     tryEnd()
   }

@@ -136,6 +136,8 @@ interface Pending<T> {
   timer: NodeJS.Timeout | null
   /** performance.now() when it began to wait. */
   since: number
+  /** Ready when made, held only for the event loop's turn (SLICE_MS). */
+  held: boolean
 }
 
 interface PendingSend extends Pending<void> {
@@ -448,7 +450,7 @@ export class Socket {
   }
 
   #unbindNow(address: string): void {
-    if (!checkTermEndpoint(address, this.#options.ipv6)) throw errnoError("ENOENT", undefined, address)
+    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
     const i = this.#binds.findIndex(b => b.address === address)
     if (i < 0) throw errnoError("ENOENT", undefined, address)
     const [entry] = this.#binds.splice(i, 1)
@@ -480,7 +482,7 @@ export class Socket {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
     // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
-    if (!checkTermEndpoint(address, this.#options.ipv6)) throw errnoError("ENOENT", undefined, address)
+    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
     const i = this.#connects.findIndex(c => c.address === address)
     if (i < 0) {
       // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.
@@ -520,7 +522,7 @@ export class Socket {
       if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
     }
     return new Promise<void>((resolve, reject) => {
-      const op: PendingSend = {msg, resolve, reject, timer: null, since: performance.now()}
+      const op: PendingSend = {msg, resolve, reject, timer: null, since: performance.now(), held: !now}
       if (timeout > 0) op.timer = setTimeout(() => this.#expireSend(op), timeout)
       this.#sendOp = op
       this.#updateKeepAlive()
@@ -553,7 +555,8 @@ export class Socket {
     const timeout = this.#options.receiveTimeout
     // As zeromq.js: receive now if a message is there (ZMQ_POLLIN) or no waiting is allowed;
     // otherwise wait, and try once more when the wait ends (an out-of-turn REQ/REP gets EFSM).
-    if (timeout !== 0 && !mayRunNow()) this.#yieldToEventLoop()
+    const now = timeout === 0 || mayRunNow()
+    if (!now) this.#yieldToEventLoop()
     else if (timeout === 0 || this.#pattern.canRecv) {
       try {
         const msg = this.#pattern.recv()
@@ -567,7 +570,7 @@ export class Socket {
       if (timeout === 0) return Promise.reject(errnoError("EAGAIN"))
     }
     return new Promise<Buffer[]>((resolve, reject) => {
-      const op: Pending<Buffer[]> = {resolve, reject, timer: null, since: performance.now()}
+      const op: Pending<Buffer[]> = {resolve, reject, timer: null, since: performance.now(), held: !now}
       if (timeout > 0) op.timer = setTimeout(() => this.#expireReceive(op), timeout)
       this.#recvOp = op
       this.#updateKeepAlive()
@@ -723,17 +726,18 @@ export class Socket {
     // can complete does (a message there is received, a send with room is queued and then
     // lingered over), the rest rejects with the operation's own error (ENOTSUP for a receive on a
     // PUSH, EFSM for a REQ receive before its request) or EAGAIN.
+    // An operation held only for the event loop's turn rejects with ENOTSOCK: zeromq.js runs its
+    // delayed operation in that turn, on the socket it has closed by then.
+    const held = this.#yieldScheduled
     const send = this.#sendOp
-    if (send) this.#expireSend(send)
+    if (send && held && send.held) this.#abandon(send, "ENOTSOCK")
+    else if (send) this.#expireSend(send)
     const recv = this.#recvOp
-    if (recv) {
-      if (SEND_ONLY.has(this.#type)) {
-        this.#recvOp = null
-        if (recv.timer) clearTimeout(recv.timer)
-        recv.reject(errnoError("ENOTSUP"))
-      } else {
-        this.#expireReceive(recv)
-      }
+    if (recv && held && recv.held) {
+      this.#abandon(recv, "ENOTSOCK")
+    } else if (recv) {
+      if (SEND_ONLY.has(this.#type)) this.#abandon(recv, "ENOTSUP")
+      else this.#expireReceive(recv)
     }
     this.#closed = true
     this.#context.sockets.delete(this)
@@ -757,6 +761,13 @@ export class Socket {
     }
     for (const sink of this.#sinks) sink.end()
     this.#sinks.clear()
+  }
+
+  #abandon(op: PendingSend | Pending<Buffer[]>, code: string): void {
+    if (this.#sendOp === op) this.#sendOp = null
+    if (this.#recvOp === op) this.#recvOp = null
+    if (op.timer) clearTimeout(op.timer)
+    op.reject(errnoError(code))
   }
 
   /** At process exit: a socket still open with messages queued closes with its linger. */
@@ -825,6 +836,9 @@ export class Socket {
   #lingerOrTerminate(pipe: Pipe): void {
     const transport = pipe.transport
     transport?.deliverRest?.()
+    // Linger 0 drops what is still queued, but libzmq's I/O thread has written most of what was
+    // sent by then; zmtp writes at the tick's end, so what the kernel takes now goes out first.
+    if (this.#lingerUntil === 0) transport?.flushNow?.()
     if (this.#lingerUntil !== 0 && (transport instanceof Engine || transport instanceof RawEngine) && !transport.closed && hasQueued(pipe)) {
       this.#lingerWork.add(transport)
       transport.closeAfterFlush(this.#lingerLeft())

@@ -95,6 +95,22 @@ describe("the process, as zeromq.js leaves it", () => {
     expectSame(seen)
   })
 
+  test("a closed socket whose peer in the same process stopped reading lets the process end", async () => {
+    const seen = await both(
+      `const push = new zmq.Push({sendHighWaterMark: 10, sendTimeout: 0})
+      await push.bind("tcp://127.0.0.1:*")
+      const pull = new zmq.Pull({receiveHighWaterMark: 10})
+      pull.connect(push.lastEndpoint)
+      await new Promise(r => setTimeout(r, 100))
+      const big = Buffer.alloc(100000)
+      for (;;) { try { await push.send(big) } catch { break } }
+      push.close()`,
+      4000,
+    )
+    expectSame(seen)
+    expect(seen.zmtp).toEqual({running: false, code: 0, stderr: ""})
+  })
+
   test("reading socket.events keeps the process alive", async () => {
     const seen = await both(
       `const s = new zmq.Dealer()

@@ -107,7 +107,9 @@ for (const t of TRANSPORTS) {
 scenarios["disconnect() and unbind() with malformed addresses and unknown protocols"] = withEnv(async (zmq, env) => {
   const s = env.track(new zmq.Dealer()) as Loose
   const out: Record<string, unknown> = {}
-  for (const address of ["foo-bar", "foo://bar", "tcp:/127.0.0.1:5555", "tipc://x", "udp://127.0.0.1:5555"]) {
+  // libzmq's term_endpoint checks the scheme only: a bad host or port is just not found (ENOENT).
+  const odd = ["tcp://x", "tcp://127.0.0.1", "tcp://127.0.0.1:abc", "tcp://127.0.0.1:70000", "tcp://[::1]:5", "tcp://", "ipc://", "inproc://"]
+  for (const address of ["foo-bar", "foo://bar", "tcp:/127.0.0.1:5555", "tipc://x", "udp://127.0.0.1:5555", ...odd]) {
     out[`disconnect ${address}`] = await attempt(() => s.disconnect(address))
     out[`unbind ${address}`] = await attempt(() => s.unbind(address))
   }
@@ -227,4 +229,15 @@ scenarios["tcp: STREAM as a client of an HTTP server, sending right after connec
     body += data.toString()
   }
   return {sent, seen: [...new Set(seen)], body: body.split("\r\n\r\n").pop()}
+})
+
+scenarios["tcp: STREAM: a connect()ed routing id that never connected goes without a notice"] = withEnv(async (zmq, env) => {
+  const stream = env.track(new zmq.Stream({receiveTimeout: 300})) as Loose
+  const address = `tcp://127.0.0.1:${30000 + Math.floor(Math.random() * 20000)}`
+  stream.connect(address, {routingId: "peer1"})
+  const sent = await attempt(() => stream.send(["peer1", "queued"]))
+  stream.disconnect(address)
+  const received = await attempt(() => stream.receive())
+  const afterwards = await attempt(() => stream.send(["peer1", "again"]))
+  return {sent, received, afterwards}
 })

@@ -16,6 +16,8 @@ export class StreamPattern extends Pattern {
   private readonly fq = new FairQueue()
   private readonly byId = new Map<string, Pipe>()
   private readonly ids = new RoutingIds()
+  /** Pipes whose connection was announced with [id, ""]; only those are announced as gone. */
+  private readonly announced = new WeakSet<Pipe>()
 
   attach(pipe: Pipe): void {
     // A connect()ed pipe named with ZMQ_CONNECT_ROUTING_ID is addressable at once, as in libzmq
@@ -31,6 +33,7 @@ export class StreamPattern extends Pattern {
     }
     pipe.routingId = id
     this.byId.set(id.toString("latin1"), pipe)
+    this.announced.add(pipe)
     if (this.options.notify) pipe.push([EMPTY])
     return true
   }
@@ -44,8 +47,9 @@ export class StreamPattern extends Pattern {
       return
     }
     this.byId.delete(key)
-    // The disconnect notice comes after any data already received from that peer.
-    if (this.options.notify) pipe.push([EMPTY])
+    // The disconnect notice comes after any data already received from that peer, and only for a
+    // connection that was announced (a connect()ed id that never connected goes silently).
+    if (this.options.notify && this.announced.has(pipe)) pipe.push([EMPTY])
     else this.fq.detach(pipe)
   }
 
