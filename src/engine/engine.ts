@@ -30,6 +30,7 @@ import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.
 import {isZapAuthError} from "../mechanism/zap.js"
 import {copyInto, StagedFrames, type Msg, type PeerInfo, type Pipe, type PipeTransport} from "./pipe.js"
 import {traceFor, type WireTrace} from "./trace.js"
+import {closeAfterFlush} from "./flush-close.js"
 import {DirectReader, type DirectSink} from "../transport/direct-read.js"
 
 export interface EngineOptions {
@@ -110,9 +111,6 @@ export const GREETING_REST_FALLBACK_MS = 100
 
 const ENGINE = Symbol("zmtp.engine")
 type EngineStream = Duplex & {[ENGINE]?: Engine}
-
-/** The longest a flushed ipc connection waits at close for its peer to close first (closeAfterFlush). */
-const IPC_FIN_WAIT_MS = 5000
 
 export class Engine implements PipeTransport, FrameHandler, DirectSink {
   private phase = Phase.Greeting
@@ -276,46 +274,19 @@ export class Engine implements PipeTransport, FrameHandler, DirectSink {
     this.shutdown(null)
   }
 
-  /**
-   * Ends the connection after the queued messages have been written (linger, `lingerMs`; -1 = no
-   * limit). Once the pipe and the stream are empty, our side is shut down (FIN). Over tcp the
-   * connection is then let go as soon as the kernel has everything, as libzmq does. Over ipc it
-   * waits for the peer to close its side, up to IPC_FIN_WAIT_MS: libzmq, when its reading is
-   * stopped at the receive HWM, takes the hang-up that a closed unix-domain peer raises as an
-   * error and drops what the kernel still holds for it (spec/zmtp.md §3.7).
-   */
+  /** ZMQ_LINGER at close: the queued messages are written, then the connection ends (flush-close.ts). */
   closeAfterFlush(lingerMs: number): void {
     if (this.phase !== Phase.Traffic || lingerMs === 0) {
       this.close()
       return
     }
-    // Unreferenced: lingering holds the process only at exit (sockets/linger.ts), as in zeromq.js.
-    const deadline = lingerMs > 0 ? Date.now() + lingerMs : Infinity
-    const timer = lingerMs > 0 ? setTimeout(() => this.close(), lingerMs).unref() : null
-    const tryEnd = () => {
-      if (this.phase === Phase.Closed) {
-        if (timer) clearTimeout(timer)
-        return
-      }
-      if ((this.pipe?.outLength ?? 0) > 0 || this.stream.writableLength > 0) {
-        setTimeout(tryEnd, 5).unref()
-        return
-      }
-      // Everything is written. What the peer still sends is read (so that its close is seen) and
-      // dropped: nobody will receive it.
+    const ipc = this.options.address.startsWith("ipc://")
+    closeAfterFlush(this, lingerMs, ipc, () => (this.pipe?.outLength ?? 0) > 0, () => {
       const pipe = this.pipe
       this.pipe = null
       pipe?.detach(this)
       this.pausedForHwm = false
-      this.stream.resume()
-      this.stream.end()
-      if (this.options.address.startsWith("ipc://")) {
-        setTimeout(() => this.close(), Math.max(0, Math.min(IPC_FIN_WAIT_MS, deadline - Date.now()))).unref()
-      } else {
-        this.stream.once("finish", () => this.close())
-      }
-    }
-    tryEnd()
+    })
   }
 
   // ---- reading ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
 import type {PeerInfo, Pipe, PipeTransport} from "./pipe.js"
+import {closeAfterFlush} from "./flush-close.js"
 
 export class RawEngine implements PipeTransport {
   private pipe: Pipe | null = null
@@ -48,35 +49,17 @@ export class RawEngine implements PipeTransport {
     return this.ended
   }
 
-  /**
-   * ZMQ_LINGER at close: ends the connection (FIN) once what was queued has been written, within
-   * `lingerMs` (-1 = no limit).
-   */
+  /** ZMQ_LINGER at close: what was queued is written, then the connection ends (flush-close.ts). */
   closeAfterFlush(lingerMs: number): void {
     if (this.ended || lingerMs === 0) {
       this.close()
       return
     }
-    const timer = lingerMs > 0 ? setTimeout(() => this.close(), lingerMs).unref() : null
-    const tryEnd = () => {
-      if (this.ended) {
-        if (timer) clearTimeout(timer)
-        return
-      }
-      if ((this.pipe?.outLength ?? 0) > 0 || this.stream.writableLength > 0) {
-        setTimeout(tryEnd, 5).unref()
-        return
-      }
-      // Written: what the peer still sends is read and dropped, and once our FIN has gone the
-      // connection is let go (tcp: the kernel delivers the rest).
+    closeAfterFlush(this, lingerMs, false, () => (this.pipe?.outLength ?? 0) > 0, () => {
       const pipe = this.pipe
       this.pipe = null
       pipe?.detach(this)
-      this.stream.resume()
-      this.stream.end()
-      this.stream.once("finish", () => this.close())
-    }
-    tryEnd()
+    })
   }
 
   resume(): void {
