@@ -30,6 +30,7 @@ import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
 import {checkArgumentCount} from "../native-class.js"
 import {lingerEnded, lingerStarted, socketClosed, socketOpened, type Lingerer} from "./linger.js"
+import {mayRunNow, newSlice, waitedForLoop} from "./slice.js"
 
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null
 
@@ -43,51 +44,6 @@ const AUTH_MESSAGES: Record<number, string> = {300: "Temporary error", 400: "Aut
 /** Socket types with no receive path: a receive() simply stays pending, as in zeromq.js. */
 /** PUB and PUSH cannot receive. */
 export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
-
-/**
- * Never starve the event loop: once sends and receives that complete at once have run for this
- * long without the event loop turning, the next one waits for its check phase (setImmediate), so
- * that timers, I/O and the socket's own connections run. zeromq.js yields after 512 such
- * operations (socket.cc max_sync_operations), about a millisecond at its cost per operation; zmtp
- * does 512 in about 0.1 ms, where a yield every 512 cost PUSH→PULL 15-30% of its throughput. A
- * time slice bounds the wait of a timer the same way at any speed (spec/zmtp.md §3.8).
- */
-const SLICE_MS = 1
-/** A wait at least this long went through the event loop (microtask turns take microseconds). */
-const REAL_WAIT_MS = 0.2
-/** The clock is read every this many operations (performance.now() costs some 30 ns). */
-const CLOCK_EVERY = 64
-
-/**
- * The slice is the event loop's, so it is shared by every socket: operations of all sockets done
- * at once since the loop last turned for one of them, when the clock started (0: not yet read),
- * and whether the slice is used up. Shared, a PUSH and the PULL it feeds in one process yield in
- * the same turn; each with its own slice, one of them paused while the other filled the queues
- * to their HWMs, and inproc 16 B lost a quarter of its throughput.
- */
-let syncOps = 0
-let sliceStart = 0
-let yieldDue = false
-
-/** Whether an operation may complete at once (SLICE_MS); once used up, until the loop turns. */
-function mayRunNow(): boolean {
-  if (yieldDue) return false
-  if ((++syncOps & (CLOCK_EVERY - 1)) !== 0) return true
-  const now = performance.now()
-  if (sliceStart === 0) sliceStart = now
-  else if (now - sliceStart >= SLICE_MS) yieldDue = true
-  return !yieldDue
-}
-
-/**
- * The event loop turned for us (a socket's own check-phase callback, or an operation that waited
- * for longer than microtasks take: #finish): a new slice starts.
- */
-function newSlice(): void {
-  syncOps = 0
-  sliceStart = 0
-  yieldDue = false
-}
 
 /** zeromq.js copies parts up to this size and shares larger ones (outgoing_msg.cc). */
 const ZERO_COPY_THRESHOLD = STAGE_PART_MAX
@@ -684,7 +640,7 @@ export class Socket {
     // An operation that waited longer than a turn of microtasks takes (REAL_WAIT_MS) waited for
     // the event loop: a new slice starts. One completed within the same turn (an inproc peer's
     // answer) did not, and counts on in this slice.
-    if (performance.now() - op.since >= REAL_WAIT_MS) newSlice()
+    if (waitedForLoop(op.since)) newSlice()
     if (op.timer) clearTimeout(op.timer)
     if (this.#sendOp === op) this.#sendOp = null
     if (this.#recvOp === op) this.#recvOp = null
