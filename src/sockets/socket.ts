@@ -11,16 +11,19 @@ import type net from "node:net"
 import {performance} from "node:perf_hooks"
 import {busyBinding, busyReading, busyWriting, errnoError, type ErrnoError} from "../errors.js"
 import {context as defaultContext, assignOptions, Context} from "../context.js"
-import {Engine} from "../engine/engine.js"
-import {copySmall, Pipe, STAGE_PART_MAX, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
-import {RawEngine} from "../engine/raw.js"
+import type {Engine} from "../engine/engine.js"
+import {copySmall, STAGE_PART_MAX} from "../engine/encoder.js"
+import {linkInproc} from "../engine/inproc-engine.js"
+import {Pipe, type Msg, type PeerInfo, type PipeOwner} from "../engine/pipe.js"
+import {RawEngine} from "../engine/raw-engine.js"
+import {ZmtpEngine} from "../engine/zmtp-engine.js"
 import {NullMechanism} from "../mechanism/null.js"
 import {PlainClient, PlainServer} from "../mechanism/plain.js"
 import {CurveClient, CurveMissingKeys, CurveServer} from "../mechanism/curve.js"
 import {encodeZapRequest, isZapAuthError, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
 import {checkTermEndpoint, parseEndpoint, type Endpoint} from "../transport/endpoint.js"
-import {linkInproc, type InprocBinder, type InprocConnecter} from "../transport/inproc.js"
+import type {InprocBinder, InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, StreamListener, type SocketEvent} from "../transport/stream.js"
 import {ZmtpError} from "../wire/errors.js"
 import type {Observer} from "../observer.js"
@@ -112,7 +115,7 @@ interface ConnectEntry {
 }
 
 /** A live connection: a ZMTP engine, or a raw one for STREAM. */
-type Transport = Engine | RawEngine
+type Transport = Engine
 
 interface BindEntry {
   /** The resolved endpoint (lastEndpoint form); unbind() matches this. */
@@ -130,7 +133,7 @@ let receiveNow: (socket: Socket) => Buffer[] | undefined
 function hasQueued(pipe: Pipe): boolean {
   if (pipe.outLength > 0) return true
   const t = pipe.transport
-  return (t instanceof Engine || t instanceof RawEngine) && !t.closed && t.stream.writableLength > 0
+  return t !== null && !t.closed && t.unwritten > 0
 }
 
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
@@ -756,7 +759,7 @@ export class Socket {
     if (entry.inproc) return pipe.transport === null
     if (this.#lingerUntil === 0) return false
     this.#lingerWork.add(entry)
-    for (const e of entry.engines) if (!(e instanceof Engine && e.handshaking)) e.closeAfterFlush(this.#lingerLeft())
+    for (const e of entry.engines) if (!e.handshaking) e.closeAfterFlush(this.#lingerLeft())
     return true
   }
 
@@ -779,7 +782,7 @@ export class Socket {
   #lingerExpired(): void {
     this.#lingerTimer = null
     for (const work of [...this.#lingerWork]) {
-      if (work instanceof Engine || work instanceof RawEngine) work.close()
+      if ("kick" in work) work.close()
       else this.#endLinger(work)
     }
   }
@@ -791,11 +794,11 @@ export class Socket {
    */
   #lingerOrTerminate(pipe: Pipe): void {
     const transport = pipe.transport
-    transport?.deliverRest?.()
+    transport?.deliverRest()
     // Linger 0 drops what is still queued, but libzmq's I/O thread has written most of what was
     // sent by then; zmtp writes at the tick's end, so what the kernel takes now goes out first.
-    if (this.#lingerUntil === 0) transport?.flushNow?.()
-    if (this.#lingerUntil !== 0 && (transport instanceof Engine || transport instanceof RawEngine) && !transport.closed && hasQueued(pipe)) {
+    if (this.#lingerUntil === 0) transport?.flushNow()
+    if (this.#lingerUntil !== 0 && transport && !transport.closed && hasQueued(pipe)) {
       this.#lingerWork.add(transport)
       transport.closeAfterFlush(this.#lingerLeft())
       return
@@ -821,7 +824,7 @@ export class Socket {
    * close() lingers over it; a connection still in its handshake has nothing queued and just ends.
    */
   #closeEngines(entry: BindEntry | ConnectEntry, closing: boolean): void {
-    for (const e of [...entry.engines]) if (!closing || (e instanceof Engine && e.handshaking)) e.close()
+    for (const e of [...entry.engines]) if (!closing || e.handshaking) e.close()
   }
 
   // ---- pipes and engines --------------------------------------------------------------------
@@ -880,8 +883,8 @@ export class Socket {
    */
   #startEngine(stream: net.Socket, address: string, onHandshake: (e: Transport, peer: PeerInfo) => void, onClose: (e: Transport, err: ZmtpError | null, hs: boolean) => void): Transport | null {
     if (this.#type === 11) {
-      const raw = new RawEngine(stream, e => onClose(e, null, false))
-      onHandshake(raw, {socketType: "", identity: Buffer.alloc(0), minor: 0, address})
+      const raw = new RawEngine(stream, address, {onHandshake, onClose})
+      raw.start()
       return raw
     }
     const o = this.#options
@@ -895,7 +898,7 @@ export class Socket {
       this.#emitHandshakeError(address, err, true)
       return null
     }
-    const engine = new Engine(
+    const engine = new ZmtpEngine(
       stream,
       {
         socketType: socketTypeName(this.#type) as SocketTypeName,
@@ -1043,7 +1046,7 @@ export class Socket {
     bound.#wake()
     if (connecting.#closed) {
       // It closed before the bind with messages queued: they are the bound socket's to read.
-      ab.deliverRest!()
+      ab.deliverRest()
       a.terminate()
       return
     }

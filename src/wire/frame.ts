@@ -257,3 +257,8 @@ export function encodeMessage(frames: readonly Uint8Array[]): Buffer {
   }
   return out
 }
+
+/** The body of one whole frame (header included) that we encoded ourselves. */
+export function frameBody(frame: Buffer): Buffer {
+  return frame.subarray(frame[0]! & FLAG_LONG ? 9 : 2)
+}

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, test} from "vitest"
 import net from "node:net"
 import {encodeGreeting} from "../../src/wire/greeting.js"
-import {GREETING_REST_FALLBACK_MS} from "../../src/engine/engine.js"
+import {GREETING_REST_FALLBACK_MS} from "../../src/engine/greeting-steps.js"
 import {encodeMessage} from "../../src/wire/frame.js"
 import {encodePing, encodeReady} from "../../src/wire/command.js"
 import {bytes, loadVectors} from "../helpers/vectors.js"

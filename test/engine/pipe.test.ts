@@ -1,13 +1,29 @@
 import {expect, test} from "vitest"
 import fc from "fast-check"
-import {Pipe, StagedFrames, type Msg, type PipeOwner} from "../../src/engine/pipe.js"
+import {Pipe, type Msg, type PipeOwner} from "../../src/engine/pipe.js"
+import {StagedFrames} from "../../src/engine/encoder.js"
+import type {Engine} from "../../src/engine/engine.js"
 
 /** A pipe whose transport takes frames, as an engine in traffic does. */
 function framedPipe(hwm: number) {
   const events: string[] = []
   const owner: PipeOwner = {pipeReadable: () => {}, pipeWritable: () => void events.push("writable"), pipeTerminated: () => {}}
   const pipe = new Pipe(owner, hwm, 1000, "tcp://x")
-  pipe.attach({takesFrames: true, kick: () => {}, resume: () => {}, close: () => {}}, {socketType: "PULL", identity: Buffer.alloc(0), minor: 1, address: "tcp://x"})
+  const engine: Engine = {
+    takesFrames: true,
+    closed: false,
+    handshaking: false,
+    unwritten: 0,
+    attach: () => {},
+    kick: () => {},
+    flushNow: () => {},
+    offer: () => false,
+    deliverRest: () => {},
+    resume: () => {},
+    close: () => {},
+    closeAfterFlush: () => {},
+  }
+  pipe.attach(engine, {socketType: "PULL", identity: Buffer.alloc(0), minor: 1, address: "tcp://x"})
   return {pipe, events}
 }
 

@@ -1,6 +1,6 @@
 /** Drives a bare Engine over real loopback TCP, with a pipe the test reads from. */
 import net from "node:net"
-import {Engine, type EngineOptions} from "../../src/engine/engine.js"
+import {ZmtpEngine, type ZmtpEngineOptions} from "../../src/engine/zmtp-engine.js"
 import {Pipe, type PeerInfo, type PipeOwner} from "../../src/engine/pipe.js"
 import {NullMechanism} from "../../src/mechanism/null.js"
 import type {ZmtpError} from "../../src/wire/errors.js"
@@ -8,14 +8,14 @@ import type {SocketTypeName} from "../../src/wire/socket-type.js"
 import {sendsIdentity} from "../../src/wire/socket-type.js"
 
 export interface Harness {
-  engine: Engine
+  engine: ZmtpEngine
   pipe: Pipe
   received: Buffer[][]
   peer: Promise<PeerInfo>
   closed: Promise<{error: ZmtpError | null; duringHandshake: boolean}>
 }
 
-export function engineOn(stream: net.Socket, type: SocketTypeName, opts: Partial<EngineOptions> & {identity?: string} = {}): Harness {
+export function engineOn(stream: net.Socket, type: SocketTypeName, opts: Partial<ZmtpEngineOptions> & {identity?: string} = {}): Harness {
   const received: Buffer[][] = []
   const owner: PipeOwner = {
     pipeReadable: p => {
@@ -31,7 +31,7 @@ export function engineOn(stream: net.Socket, type: SocketTypeName, opts: Partial
   let closeResolve!: (v: {error: ZmtpError | null; duringHandshake: boolean}) => void
   const peer = new Promise<PeerInfo>(r => (peerResolve = r))
   const closed = new Promise<{error: ZmtpError | null; duringHandshake: boolean}>(r => (closeResolve = r))
-  const engine = new Engine(
+  const engine = new ZmtpEngine(
     stream,
     {
       socketType: type,

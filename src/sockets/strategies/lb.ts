@@ -4,7 +4,7 @@
  * it has room again; a message is never split across pipes.
  */
 import {Buffer} from "node:buffer"
-import {copySmall, type Msg, type Pipe} from "../../engine/pipe.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
 
 export class LoadBalancer {
   private pipes: Pipe[] = []
@@ -33,9 +33,8 @@ export class LoadBalancer {
   }
 
   /**
-   * send() for a message of small Buffers the caller still owns: framed into a pipe whose
-   * transport takes frames, privately copied for any other. Returns that pipe, or null when every
-   * pipe is full.
+   * send() for a message of small Buffers the caller still owns (Pipe.writeSmall copies them).
+   * Returns the pipe that took it, or null when every pipe is full.
    */
   sendSmall(parts: Buffer | readonly Buffer[]): Pipe | null {
     const pipes = this.pipes
@@ -44,12 +43,7 @@ export class LoadBalancer {
     let idx = this.next
     for (let i = 0; i < n; i++, idx = idx + 1 === n ? 0 : idx + 1) {
       const pipe = pipes[idx]!
-      if (pipe.takesFrames) {
-        if (!pipe.writable) continue
-        pipe.writeSmall(parts)
-      } else if (!pipe.write(Buffer.isBuffer(parts) ? [copySmall(parts)] : parts.map(copySmall))) {
-        continue
-      }
+      if (!pipe.writeSmall(parts)) continue
       this.next = idx + 1 === n ? 0 : idx + 1
       return pipe
     }

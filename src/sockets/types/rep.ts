@@ -5,7 +5,8 @@
  */
 import {errnoError} from "../../errors.js"
 import {Buffer} from "node:buffer"
-import {STAGE_PART_MAX, type Msg, type Pipe} from "../../engine/pipe.js"
+import type {Msg, Pipe} from "../../engine/pipe.js"
+import {STAGE_PART_MAX} from "../../engine/encoder.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
 
@@ -29,17 +30,18 @@ export class RepPattern extends Pattern {
     return true
   }
   /**
-   * A reply of small parts: framed with its envelope straight into the requester's pipe when that
-   * takes frames (as a PUSH's). Anything else takes the general path, which also gives the errors.
+   * A reply of small parts: with its envelope, straight into the requester's pipe (framed there
+   * when its engine takes frames, as a PUSH's). Without a request to answer, the general path
+   * gives the error.
    */
   override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
     const to = this.replyTo
-    if (!to || !to.pipe.takesFrames) return null
+    if (!to) return null
     const envelope = to.envelope
     for (let i = 0; i < envelope.length; i++) if (envelope[i]!.length > STAGE_PART_MAX) return null
     this.replyTo = null
     // Like send(): a gone or full requester loses the reply silently.
-    if (to.pipe.writable) to.pipe.writeSmall(Buffer.isBuffer(parts) ? [...envelope, parts] : [...envelope, ...parts])
+    to.pipe.writeSmall(Buffer.isBuffer(parts) ? [...envelope, parts] : [...envelope, ...parts])
     return true
   }
   recv(): Msg | undefined {

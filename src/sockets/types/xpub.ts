@@ -1,14 +1,16 @@
 /**
  * XPUB and PUB (29/PUBSUB): fan out each message to the peers subscribed to a prefix of its first
  * frame; a peer at its HWM misses messages (never blocks) unless ZMQ_XPUB_NODROP. Subscriptions
- * arrive as SUBSCRIBE/CANCEL commands (3.1) or 01/00-prefixed messages (3.0); the engine gives us
- * both as messages. XPUB hands (un)subscriptions to the application: new ones only, or all with
+ * arrive in the stack's own form (from SUBSCRIBE/CANCEL commands, or an inproc SUB) or as
+ * 01/00-prefixed messages (a 3.0 peer, an XSUB application), which a publisher accepts from any
+ * peer (engine/subscription.ts). XPUB hands (un)subscriptions to the application: new ones only, or all with
  * verbose/verboser; `manual` leaves the trie to the application. PUB drops everything it receives.
  */
 import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Queue} from "../../engine/queue.js"
+import {fromMessageForm, messageFormBody, subscription} from "../../engine/subscription.js"
 import {Pattern, type PatternHost} from "../pattern.js"
 import {SubscriptionTrie} from "../strategies/trie.js"
 
@@ -37,7 +39,7 @@ export class XPubPattern extends Pattern {
     this.pipes.delete(pipe)
     if (this.lastPipe === pipe) this.lastPipe = null
     this.trie.removePipe(pipe, prefix => {
-      if (this.isXpub && !this.options.manual) this.deliver(unsubscription(prefix))
+      if (this.isXpub && !this.options.manual) this.deliver([messageFormBody(subscription(prefix, false))])
     })
   }
 
@@ -46,25 +48,26 @@ export class XPubPattern extends Pattern {
   }
 
   private incoming(pipe: Pipe, msg: Msg): void {
-    const first = msg[0]!
-    const isSubscription = msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)
-    if (!isSubscription) {
+    const sub = msg.subscribe !== undefined ? msg : fromMessageForm(msg)
+    if (sub === null) {
       if (this.isXpub) this.deliver(msg)
       return
     }
-    const topic = first.subarray(1)
+    const topic = sub[0]!
     const o = this.options
+    // The application reads a subscription in its 01/00 form.
+    const up = (): Msg => (sub === msg ? [messageFormBody(sub)] : msg)
     if (o.manual && this.isXpub) {
       this.lastPipe = pipe
-      this.deliver(msg)
+      this.deliver(up())
       return
     }
-    if (first[0] === 1) {
+    if (sub.subscribe) {
       const {first: isNew} = this.trie.add(topic, pipe)
-      if (this.isXpub && (isNew || o.verbose || o.verboser)) this.deliver(msg)
+      if (this.isXpub && (isNew || o.verbose || o.verboser)) this.deliver(up())
     } else {
       const {removed, last} = this.trie.remove(topic, pipe)
-      if (this.isXpub && removed && (last || o.verboser)) this.deliver(msg)
+      if (this.isXpub && removed && (last || o.verboser)) this.deliver(up())
     }
   }
 
@@ -113,11 +116,4 @@ export class XPubPattern extends Pattern {
   get canRecv(): boolean {
     return this.isXpub && this.inbox.length > 0
   }
-}
-
-function unsubscription(prefix: Buffer): Msg {
-  const m = Buffer.allocUnsafe(prefix.length + 1)
-  m[0] = 0
-  prefix.copy(m, 1)
-  return [m]
 }

@@ -8,16 +8,10 @@
 import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
+import {subscription} from "../../engine/subscription.js"
 import {Pattern, type PatternHost} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
 import {SubscriptionTrie} from "../strategies/trie.js"
-
-/** A subscription message the engine sends as a command to 3.1 peers and as 01/00 data to 3.0. */
-function subscription(topic: Buffer, subscribe: boolean): Msg {
-  const msg: Msg = [topic]
-  msg.subscribe = subscribe
-  return msg
-}
 
 export class XSubPattern extends Pattern {
   private readonly fq = new FairQueue()

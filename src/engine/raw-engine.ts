@@ -5,16 +5,20 @@
  */
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
-import type {PeerInfo, Pipe, PipeTransport} from "./pipe.js"
+import type {Engine, EngineHandler} from "./engine.js"
+import type {PeerInfo, Pipe} from "./pipe.js"
 import {closeAfterFlush} from "./flush-close.js"
 
-export class RawEngine implements PipeTransport {
+export class RawEngine implements Engine {
   private pipe: Pipe | null = null
   private ended = false
+  readonly takesFrames = false
+  readonly handshaking = false
 
   constructor(
     readonly stream: Duplex,
-    private readonly onClose: (engine: RawEngine) => void,
+    private readonly address: string,
+    private readonly handler: EngineHandler,
   ) {
     stream.on("data", (chunk: Buffer) => {
       if (this.pipe && !this.pipe.push([chunk])) stream.pause()
@@ -23,6 +27,11 @@ export class RawEngine implements PipeTransport {
     stream.on("error", () => this.close())
     stream.on("close", () => this.close())
     stream.on("end", () => this.close())
+  }
+
+  /** No handshake: "connected" at once. */
+  start(): void {
+    this.handler.onHandshake(this, {socketType: "", identity: Buffer.alloc(0), minor: 0, address: this.address})
   }
 
   attach(pipe: Pipe, peer: PeerInfo): void {
@@ -49,6 +58,18 @@ export class RawEngine implements PipeTransport {
     return this.ended
   }
 
+  get unwritten(): number {
+    return this.ended ? 0 : this.stream.writableLength
+  }
+
+  flushNow(): void {}
+
+  offer(): boolean {
+    return false
+  }
+
+  deliverRest(): void {}
+
   /** ZMQ_LINGER at close: what was queued is written, then the connection ends (flush-close.ts). */
   closeAfterFlush(lingerMs: number): void {
     if (this.ended || lingerMs === 0) {
@@ -73,6 +94,6 @@ export class RawEngine implements PipeTransport {
     const pipe = this.pipe
     this.pipe = null
     pipe?.detach(this)
-    this.onClose(this)
+    this.handler.onClose(this, null, false)
   }
 }
