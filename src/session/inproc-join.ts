@@ -1,0 +1,58 @@
+/**
+ * inproc:// sessions: a bound name is an InprocBind in the context's registry; a connect (made
+ * before or after the bind, as libzmq ≥ 4.0 allows) is joined to it with a pair of pipes and the
+ * two inproc engines between them (engine/inproc-engine.ts). No handshake: each side learns the
+ * other's socket type and routing id directly.
+ */
+import {Buffer} from "node:buffer"
+import {linkInproc} from "../engine/inproc-engine.js"
+import type {PeerInfo} from "../engine/pipe.js"
+import type {InprocBinder} from "../transport/inproc.js"
+import type {Endpoint} from "../transport/endpoint.js"
+import type {ConnectSession} from "./connect-session.js"
+import type {SessionHost} from "./host.js"
+
+export class InprocBind implements InprocBinder {
+  constructor(private readonly host: SessionHost) {}
+
+  acceptInproc(): boolean {
+    return !this.host.closed
+  }
+
+  /** Joins the connecting socket's session to this bound socket. */
+  join(connecting: SessionHost, session: ConnectSession): void {
+    const bound = this.host
+    if (bound.closed) return
+    if (connecting.closed && !session.pipe) return
+    const address = session.address
+    const a = session.livePipe()
+    const b = bound.newPipe(address, null, true)
+    const {ab, ba} = linkInproc(a, b)
+    const info = (s: SessionHost): PeerInfo => ({socketType: s.typeName, identity: s.options.routingId ?? Buffer.alloc(0), minor: 1, address})
+    b.attach(ba, info(connecting))
+    // The bound side learns its peer (a ROUTER its routing id) before a's queued messages arrive:
+    // attaching a hands them over at once.
+    if (!bound.connected(b)) {
+      b.terminate()
+      return
+    }
+    a.attach(ab, info(bound))
+    connecting.connected(a)
+    ab.kick()
+    ba.kick()
+    bound.wake()
+    if (connecting.closed) {
+      // It closed before the bind with messages queued: they are the bound socket's to read.
+      ab.deliverRest()
+      a.terminate()
+      return
+    }
+    connecting.wake()
+  }
+}
+
+/** Registers a connect session's inproc connect: joined at once if bound, else at the bind. */
+export function connectInproc(host: SessionHost, session: ConnectSession, endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
+  session.inproc = {name: endpoint.name, completeInproc: binder => (binder as InprocBind).join(host, session)}
+  host.context.inproc.connect(session.inproc)
+}

@@ -1,0 +1,75 @@
+/**
+ * Which security mechanism a new connection runs, from the socket's options (libzmq's rules:
+ * PLAIN or CURVE when their options are set, server or client by plainServer / curveServer, NULL
+ * otherwise), and ZAP: a server mechanism asks the handler the application bound at
+ * inproc://zeromq.zap.01 in the same context (27/ZAP), over a DEALER of our own as libzmq does.
+ */
+import {Buffer} from "node:buffer"
+import type {Context} from "../context.js"
+import {CurveClient, CurveMissingKeys, CurveServer} from "../mechanism/curve.js"
+import type {Mechanism} from "../mechanism/mechanism.js"
+import {NullMechanism} from "../mechanism/null.js"
+import {PlainClient, PlainServer} from "../mechanism/plain.js"
+import {encodeZapRequest, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
+import type {SocketOptions} from "../sockets/sockopt.js"
+import {sendsIdentity, type SocketTypeName} from "../wire/socket-type.js"
+
+/** 27/ZAP: where the application's authentication handler is bound. */
+const ZAP_ENDPOINT = "zeromq.zap.01"
+
+/** The DEALER a ZAP request goes out on (a Socket; given by the socket module to avoid a cycle). */
+export interface ZapDealer {
+  connect(address: string): void
+  send(message: Buffer[]): Promise<void>
+  receive(): Promise<Buffer[]>
+  close(): void
+}
+
+let newDealer: ((context: Context) => ZapDealer) | null = null
+
+export function setZapDealerFactory(factory: (context: Context) => ZapDealer): void {
+  newDealer = factory
+}
+
+/** The security mechanism for one new connection (throws for missing keys and the like). */
+export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: string): Mechanism {
+  const properties: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
+  if (sendsIdentity(type)) properties.push(["Identity", o.routingId ?? Buffer.alloc(0)])
+  for (const [name, value] of o.metadata) properties.push([name, value])
+  const zap = (): ZapOptions => ({
+    // With no handler bound, PLAIN refuses everyone and CURVE accepts everyone, as libzmq does.
+    authenticate: context.inproc.isBound(ZAP_ENDPOINT) ? request => zapOverInproc(context, request) : undefined,
+    domain: o.zapDomain ?? "",
+    address: peerAddress,
+    routingId: o.routingId ?? undefined,
+  })
+  switch (o.mechanism) {
+    case "plain":
+      if (o.plainServer) return new PlainServer({properties, ...zap()})
+      return new PlainClient({properties, username: o.plainUsername ?? "", password: o.plainPassword ?? ""})
+    case "curve":
+      if (!o.curveSecretKey) return new CurveMissingKeys(o.curveServer, "CURVE needs curveSecretKey")
+      if (o.curveServer) return new CurveServer({properties, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined, ...zap()})
+      if (!o.curveServerKey) return new CurveMissingKeys(false, "A CURVE client needs curveServerKey")
+      return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
+    default:
+      return new NullMechanism(properties, o.zapDomain ? {...zap(), enforceDomain: o.zapEnforceDomain} : {})
+  }
+}
+
+/**
+ * One ZAP request: ["", request...] out, and ["", "1.0", id, status, text, user id, metadata]
+ * back, checked as libzmq checks it.
+ */
+async function zapOverInproc(context: Context, request: ZapRequest): Promise<ZapReply> {
+  const dealer = newDealer!(context)
+  try {
+    dealer.connect("inproc://" + ZAP_ENDPOINT)
+    await dealer.send([Buffer.alloc(0), ...encodeZapRequest(request)])
+    const reply = await dealer.receive()
+    if (reply.length < 1 || reply[0]!.length !== 0) throw new ZapProtocolError("ERR_ZAP_MALFORMED_REPLY", "ZAP reply without its empty delimiter")
+    return parseZapReply(reply.slice(1), request.requestId)
+  } finally {
+    dealer.close()
+  }
+}
