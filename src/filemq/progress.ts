@@ -2,7 +2,7 @@
  * Transfer progress for the CLI and the demo: on a TTY one status line redrawn in place (files,
  * bytes, rate, ETA, current file); otherwise one plain line per file received or deleted.
  */
-import type {FileEvent, ProgressEvent} from "./client.js"
+import type {FileEvent, ProgressEvent} from "./client-events.js"
 
 export interface Output {
   write(s: string): unknown

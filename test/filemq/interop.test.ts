@@ -92,7 +92,7 @@ describe("a libzmq DEALER speaking raw FILEMQ to our server", () => {
     const src = tempDir("src")
     put(src, "preexisting.txt", "the C client never asked for this (no RESYNC)")
     const {endpoint, server} = await serve(src, {stableMs: 50})
-    await until(() => server["lookup"]("/preexisting.txt") !== null, 3000, "preexisting.txt published")
+    await until(() => server["mounts"].lookup("/preexisting.txt") !== null, 3000, "preexisting.txt published")
     const c = await cClient(endpoint)
     await c.send(ohai)
     expect((await c.tap.next("OHAI_OK")).raw.toString("hex")).toBe(vectors.OHAI_OK.replace(/\s/g, ""))

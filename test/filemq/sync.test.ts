@@ -151,7 +151,7 @@ describe("changes", () => {
     rmSync(join(src, "sub/drop.txt"))
     put(src, "f4.txt", "changed while offline")
     put(src, "added.txt", "added while offline")
-    await until(() => !server["exists"]("/f3.txt") && !server["exists"]("/sub/drop.txt"), 3000, "server saw the deletes")
+    await until(() => !server["mounts"].exists("/f3.txt") && !server["mounts"].exists("/sub/drop.txt"), 3000, "server saw the deletes")
     await sleep(250) // let the new files settle
 
     const second = await sync(dst, endpoint)

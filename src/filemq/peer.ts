@@ -1,0 +1,75 @@
+/**
+ * The server's state for one client connection (spec/filemq.md §4 "Per-connection state
+ * machine"; the C server's `client_t` in fmq_server.c): its subscriptions, its credit, the
+ * patches queued for it, what it is known to hold, and the one file being sent to it.
+ */
+import type {Buffer} from "node:buffer"
+import type {FileHandle} from "node:fs/promises"
+import type {Dialect, Hash} from "./codec.js"
+import type {Resume} from "./extensions.js"
+import {isUnder} from "./paths.js"
+import type {FileVersion} from "./tree.js"
+
+/**
+ * A change queued for a client: a file to send (from `resume.offset` when the client holds the
+ * start of this very version) or a delete. `size` is what it adds to QUEUE-BYTES.
+ */
+export type Patch = {op: "create"; resume?: Resume; size: number} | {op: "delete"; size: 0}
+
+/** The file being sent to a client: one at a time, never interleaved (spec §4 "Sending"). */
+export interface Transfer {
+  vpath: string
+  version: FileVersion
+  handle: FileHandle
+  offset: number
+  from: number
+  size: number
+  headers: Hash
+}
+
+/** One client connection's state. A fresh OHAI replaces the object, so stale pumps notice. */
+export class Peer {
+  readonly subs: string[] = []
+  credit = 0
+  sequence = 0
+  readonly queue = new Map<string, Patch>()
+  queuedBytes = 0
+  /** What the client holds, as far as we know: vpath → SHA-1 (from its cache and our sends). */
+  readonly known = new Map<string, string>()
+  current: Transfer | null = null
+  readonly outbox: Buffer[] = []
+  lastSeen = Date.now()
+  pumping = false
+  dialect: Dialect = "master"
+  constructor(
+    readonly id: Buffer,
+    readonly key: string,
+  ) {}
+
+  wants(vpath: string): boolean {
+    return this.subs.some(s => isUnder(vpath, s))
+  }
+
+  enqueue(vpath: string, patch: Patch): void {
+    const old = this.queue.get(vpath)
+    if (old) {
+      this.queuedBytes -= old.size
+      this.queue.delete(vpath)
+    }
+    this.queue.set(vpath, patch)
+    this.queuedBytes += patch.size
+  }
+
+  take(): [string, Patch] | undefined {
+    const first = this.queue.entries().next()
+    if (first.done) return undefined
+    this.queue.delete(first.value[0])
+    this.queuedBytes -= first.value[1].size
+    return first.value
+  }
+}
+
+/** How a client is named in logs and `sent` events: its ROUTER routing id in hex. */
+export function hexId(id: Buffer): string {
+  return id.toString("hex")
+}
