@@ -1,7 +1,7 @@
 /**
  * zmtp: ZeroMQ in pure TypeScript, with the zeromq.js v6 API. This module mirrors zeromq.js's
  * lib/index.js: the concrete socket classes and the option properties, each defined over the raw
- * `get/set{Type}Option(id)` accessors with libzmq's numeric option ids.
+ * `get/set{Type}Option(id)` accessors with libzmq's numeric option ids (sockets/option-ids.ts).
  */
 import {EventEmitter} from "node:events"
 import {generateKeyPairSync} from "node:crypto"
@@ -9,7 +9,9 @@ import {Context as ContextClass, context} from "./context.js"
 import {nativeConstructor} from "./native-class.js"
 import {Observer as ObserverClass} from "./observer.js"
 import {Proxy as ProxyClass} from "./proxy.js"
+import {ContextOptionId, OptionId} from "./sockets/option-ids.js"
 import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
+import {SocketTypeId} from "./wire/socket-type.js"
 import {z85Encode} from "./wire/z85.js"
 
 // The native classes of zeromq.js, as they behave when called without `new` (native-class.ts).
@@ -126,54 +128,54 @@ const raw = (s: Socket) => s as unknown as Raw
 /** PAIR: exactly one peer; blocks while there is none or it is full. */
 export class Pair extends Socket {
   constructor(options?: SocketOptions) {
-    super(0, options)
+    super(SocketTypeId.PAIR, options)
   }
 }
 
 /** PUB: fan-out to subscribers; never blocks (drops for a subscriber at its HWM). */
 export class Publisher extends Socket {
   constructor(options?: SocketOptions) {
-    super(1, options)
+    super(SocketTypeId.PUB, options)
   }
 }
 
 /** SUB: receives what it subscribed to (prefix match on the first frame). */
 export class Subscriber extends Socket {
   constructor(options?: SocketOptions) {
-    super(2, options)
+    super(SocketTypeId.SUB, options)
   }
 
   /** Subscribes to each prefix; with no argument, to everything. */
   subscribe(...prefixes: Array<Buffer | string>): void {
-    if (prefixes.length === 0) raw(this).setStringOption(6, null)
-    else for (const prefix of prefixes) raw(this).setStringOption(6, prefix)
+    if (prefixes.length === 0) raw(this).setStringOption(OptionId.SUBSCRIBE, null)
+    else for (const prefix of prefixes) raw(this).setStringOption(OptionId.SUBSCRIBE, prefix)
   }
 
   /** Removes each prefix; with no argument, the subscribe-all filter. */
   unsubscribe(...prefixes: Array<Buffer | string>): void {
-    if (prefixes.length === 0) raw(this).setStringOption(7, null)
-    else for (const prefix of prefixes) raw(this).setStringOption(7, prefix)
+    if (prefixes.length === 0) raw(this).setStringOption(OptionId.UNSUBSCRIBE, null)
+    else for (const prefix of prefixes) raw(this).setStringOption(OptionId.UNSUBSCRIBE, prefix)
   }
 }
 
 /** REQ: strict send/receive alternation with an envelope. */
 export class Request extends Socket {
   constructor(options?: SocketOptions) {
-    super(3, options)
+    super(SocketTypeId.REQ, options)
   }
 }
 
 /** REP: receives requests, sends each reply back to its requester. */
 export class Reply extends Socket {
   constructor(options?: SocketOptions) {
-    super(4, options)
+    super(SocketTypeId.REP, options)
   }
 }
 
 /** DEALER: load-balanced sends, fair-queued receives. */
 export class Dealer extends Socket {
   constructor(options?: SocketOptions) {
-    super(5, options)
+    super(SocketTypeId.DEALER, options)
   }
 }
 
@@ -184,11 +186,11 @@ export interface RouterConnectOptions {
 /** ROUTER: routes by the first frame (the peer's routing id). */
 export class Router extends Socket {
   constructor(options?: SocketOptions) {
-    super(6, options)
+    super(SocketTypeId.ROUTER, options)
   }
 
   override connect(address: string, options: RouterConnectOptions = {}): void {
-    if (options.routingId) raw(this).setStringOption(61, options.routingId)
+    if (options.routingId) raw(this).setStringOption(OptionId.CONNECT_ROUTING_ID, options.routingId)
     super.connect(address)
   }
 }
@@ -196,34 +198,34 @@ export class Router extends Socket {
 /** PULL: fair-queued receives from pushers. */
 export class Pull extends Socket {
   constructor(options?: SocketOptions) {
-    super(7, options)
+    super(SocketTypeId.PULL, options)
   }
 }
 
 /** PUSH: load-balanced sends to pullers; blocks at HWM or with no peer. */
 export class Push extends Socket {
   constructor(options?: SocketOptions) {
-    super(8, options)
+    super(SocketTypeId.PUSH, options)
   }
 }
 
 /** XPUB: a PUB that also receives (un)subscriptions as 01/00-prefixed messages. */
 export class XPublisher extends Socket {
   constructor(options?: SocketOptions) {
-    super(9, options)
+    super(SocketTypeId.XPUB, options)
   }
 
   /** ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER as one property: null, "allSubs" or "allSubsUnsubs". */
   set verbosity(value: null | "allSubs" | "allSubsUnsubs") {
     switch (value) {
       case null:
-        raw(this).setBoolOption(40, false)
+        raw(this).setBoolOption(OptionId.XPUB_VERBOSE, false)
         break
       case "allSubs":
-        raw(this).setBoolOption(40, true)
+        raw(this).setBoolOption(OptionId.XPUB_VERBOSE, true)
         break
       case "allSubsUnsubs":
-        raw(this).setBoolOption(78, true)
+        raw(this).setBoolOption(OptionId.XPUB_VERBOSER, true)
         break
     }
   }
@@ -232,7 +234,7 @@ export class XPublisher extends Socket {
 /** XSUB: a SUB whose subscriptions are messages the application sends. */
 export class XSubscriber extends Socket {
   constructor(options?: SocketOptions) {
-    super(10, options)
+    super(SocketTypeId.XSUB, options)
   }
 }
 
@@ -243,11 +245,11 @@ export interface StreamConnectOptions {
 /** STREAM: raw TCP peers, [routing id, data] both ways. */
 export class Stream extends Socket {
   constructor(options?: SocketOptions) {
-    super(11, options)
+    super(SocketTypeId.STREAM, options)
   }
 
   override connect(address: string, options: StreamConnectOptions = {}): void {
-    if (options.routingId) raw(this).setStringOption(61, options.routingId)
+    if (options.routingId) raw(this).setStringOption(OptionId.CONNECT_ROUTING_ID, options.routingId)
     super.connect(address)
   }
 }
@@ -349,80 +351,80 @@ function defineOpt(targets: Target[], name: string, id: number, type: Kind, acc:
   }
 }
 
-defineOpt([Context], "ioThreads", 1, "Int32")
-defineOpt([Context], "maxSockets", 2, "Int32")
-defineOpt([Context], "maxSocketsLimit", 3, "Int32", Acc.Read)
-defineOpt([Context], "threadPriority", 3, "Int32", Acc.Write)
-defineOpt([Context], "threadSchedulingPolicy", 4, "Int32", Acc.Write)
-defineOpt([Context], "maxMessageSize", 5, "Int32")
-defineOpt([Context], "ipv6", 42, "Bool")
-defineOpt([Context], "blocky", 70, "Bool")
+defineOpt([Context], "ioThreads", ContextOptionId.IO_THREADS, "Int32")
+defineOpt([Context], "maxSockets", ContextOptionId.MAX_SOCKETS, "Int32")
+defineOpt([Context], "maxSocketsLimit", ContextOptionId.SOCKET_LIMIT, "Int32", Acc.Read)
+defineOpt([Context], "threadPriority", ContextOptionId.THREAD_PRIORITY, "Int32", Acc.Write)
+defineOpt([Context], "threadSchedulingPolicy", ContextOptionId.THREAD_SCHED_POLICY, "Int32", Acc.Write)
+defineOpt([Context], "maxMessageSize", ContextOptionId.MAX_MSGSZ, "Int32")
+defineOpt([Context], "ipv6", ContextOptionId.IPV6, "Bool")
+defineOpt([Context], "blocky", ContextOptionId.BLOCKY, "Bool")
 
 const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber, Stream]
-defineOpt(writables, "sendBufferSize", 11, "Int32")
-defineOpt(writables, "sendHighWaterMark", 23, "Int32")
-defineOpt(writables, "sendTimeout", 28, "Int32")
-defineOpt(writables, "multicastHops", 25, "Int32")
+defineOpt(writables, "sendBufferSize", OptionId.SNDBUF, "Int32")
+defineOpt(writables, "sendHighWaterMark", OptionId.SNDHWM, "Int32")
+defineOpt(writables, "sendTimeout", OptionId.SNDTIMEO, "Int32")
+defineOpt(writables, "multicastHops", OptionId.MULTICAST_HOPS, "Int32")
 
 const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber, Stream]
-defineOpt(readables, "receiveBufferSize", 12, "Int32")
-defineOpt(readables, "receiveHighWaterMark", 24, "Int32")
-defineOpt(readables, "receiveTimeout", 27, "Int32")
+defineOpt(readables, "receiveBufferSize", OptionId.RCVBUF, "Int32")
+defineOpt(readables, "receiveHighWaterMark", OptionId.RCVHWM, "Int32")
+defineOpt(readables, "receiveTimeout", OptionId.RCVTIMEO, "Int32")
 
-defineOpt([Socket], "affinity", 4, "Uint64")
-defineOpt([Request, Reply, Router, Dealer], "routingId", 5, "String")
-defineOpt([Socket], "rate", 8, "Int32")
-defineOpt([Socket], "recoveryInterval", 9, "Int32")
-defineOpt([Socket], "type", 16, "Int32", Acc.Read)
-defineOpt([Socket], "linger", 17, "Int32")
-defineOpt([Socket], "reconnectInterval", 18, "Int32")
-defineOpt([Socket], "backlog", 19, "Int32")
-defineOpt([Socket], "reconnectMaxInterval", 21, "Int32")
-defineOpt([Socket], "maxMessageSize", 22, "Int64")
-defineOpt([Socket], "lastEndpoint", 32, "String", Acc.Read)
-defineOpt([Router], "mandatory", 33, "Bool")
-defineOpt([Socket], "tcpKeepalive", 34, "Int32")
-defineOpt([Socket], "tcpKeepaliveCount", 35, "Int32")
-defineOpt([Socket], "tcpKeepaliveIdle", 36, "Int32")
-defineOpt([Socket], "tcpKeepaliveInterval", 37, "Int32")
-defineOpt([Socket], "tcpAcceptFilter", 38, "String")
-defineOpt([Socket], "immediate", 39, "Bool")
-defineOpt([Socket], "ipv6", 42, "Bool")
-defineOpt([Socket], "securityMechanism", 43, "Int32", Acc.Read, [null, "plain", "curve", "gssapi"])
-defineOpt([Socket], "plainServer", 44, "Bool")
-defineOpt([Socket], "plainUsername", 45, "String")
-defineOpt([Socket], "plainPassword", 46, "String")
+defineOpt([Socket], "affinity", OptionId.AFFINITY, "Uint64")
+defineOpt([Request, Reply, Router, Dealer], "routingId", OptionId.ROUTING_ID, "String")
+defineOpt([Socket], "rate", OptionId.RATE, "Int32")
+defineOpt([Socket], "recoveryInterval", OptionId.RECOVERY_IVL, "Int32")
+defineOpt([Socket], "type", OptionId.TYPE, "Int32", Acc.Read)
+defineOpt([Socket], "linger", OptionId.LINGER, "Int32")
+defineOpt([Socket], "reconnectInterval", OptionId.RECONNECT_IVL, "Int32")
+defineOpt([Socket], "backlog", OptionId.BACKLOG, "Int32")
+defineOpt([Socket], "reconnectMaxInterval", OptionId.RECONNECT_IVL_MAX, "Int32")
+defineOpt([Socket], "maxMessageSize", OptionId.MAXMSGSIZE, "Int64")
+defineOpt([Socket], "lastEndpoint", OptionId.LAST_ENDPOINT, "String", Acc.Read)
+defineOpt([Router], "mandatory", OptionId.ROUTER_MANDATORY, "Bool")
+defineOpt([Socket], "tcpKeepalive", OptionId.TCP_KEEPALIVE, "Int32")
+defineOpt([Socket], "tcpKeepaliveCount", OptionId.TCP_KEEPALIVE_CNT, "Int32")
+defineOpt([Socket], "tcpKeepaliveIdle", OptionId.TCP_KEEPALIVE_IDLE, "Int32")
+defineOpt([Socket], "tcpKeepaliveInterval", OptionId.TCP_KEEPALIVE_INTVL, "Int32")
+defineOpt([Socket], "tcpAcceptFilter", OptionId.TCP_ACCEPT_FILTER, "String")
+defineOpt([Socket], "immediate", OptionId.IMMEDIATE, "Bool")
+defineOpt([Socket], "ipv6", OptionId.IPV6, "Bool")
+defineOpt([Socket], "securityMechanism", OptionId.MECHANISM, "Int32", Acc.Read, [null, "plain", "curve", "gssapi"])
+defineOpt([Socket], "plainServer", OptionId.PLAIN_SERVER, "Bool")
+defineOpt([Socket], "plainUsername", OptionId.PLAIN_USERNAME, "String")
+defineOpt([Socket], "plainPassword", OptionId.PLAIN_PASSWORD, "String")
 if (capability.curve) {
-  defineOpt([Socket], "curveServer", 47, "Bool")
-  defineOpt([Socket], "curvePublicKey", 48, "String")
-  defineOpt([Socket], "curveSecretKey", 49, "String")
-  defineOpt([Socket], "curveServerKey", 50, "String")
+  defineOpt([Socket], "curveServer", OptionId.CURVE_SERVER, "Bool")
+  defineOpt([Socket], "curvePublicKey", OptionId.CURVE_PUBLICKEY, "String")
+  defineOpt([Socket], "curveSecretKey", OptionId.CURVE_SECRETKEY, "String")
+  defineOpt([Socket], "curveServerKey", OptionId.CURVE_SERVERKEY, "String")
 }
-defineOpt([Router, Dealer, Request], "probeRouter", 51, "Bool", Acc.Write)
-defineOpt([Request], "correlate", 52, "Bool", Acc.Write)
-defineOpt([Request], "relaxed", 53, "Bool", Acc.Write)
-defineOpt([Pull, Push, Subscriber, Publisher, Dealer], "conflate", 54, "Bool", Acc.Write)
-defineOpt([Socket], "zapDomain", 55, "String")
-defineOpt([Router], "handover", 56, "Bool", Acc.Write)
-defineOpt([Socket], "typeOfService", 57, "Uint32")
-defineOpt([Socket], "handshakeInterval", 66, "Int32")
-defineOpt([Socket], "socksProxy", 68, "String")
-defineOpt([XPublisher, Publisher], "noDrop", 69, "Bool", Acc.Write)
-defineOpt([XPublisher], "manual", 71, "Bool", Acc.Write)
-defineOpt([XPublisher], "welcomeMessage", 72, "String", Acc.Write)
-defineOpt([Stream], "notify", 73, "Bool", Acc.Write)
-defineOpt([Publisher, Subscriber, XPublisher], "invertMatching", 74, "Bool")
-defineOpt([Socket], "heartbeatInterval", 75, "Int32")
-defineOpt([Socket], "heartbeatTimeToLive", 76, "Int32")
-defineOpt([Socket], "heartbeatTimeout", 77, "Int32")
-defineOpt([Socket], "connectTimeout", 79, "Int32")
-defineOpt([Socket], "tcpMaxRetransmitTimeout", 80, "Int32")
-defineOpt([Socket], "threadSafe", 81, "Bool", Acc.Read)
-defineOpt([Socket], "multicastMaxTransportDataUnit", 84, "Int32")
-defineOpt([Socket], "vmciBufferSize", 85, "Uint64")
-defineOpt([Socket], "vmciBufferMinSize", 86, "Uint64")
-defineOpt([Socket], "vmciBufferMaxSize", 87, "Uint64")
-defineOpt([Socket], "vmciConnectTimeout", 88, "Int32")
-defineOpt([Socket], "interface", 92, "String")
-defineOpt([Socket], "zapEnforceDomain", 93, "Bool")
-defineOpt([Socket], "loopbackFastPath", 94, "Bool")
+defineOpt([Router, Dealer, Request], "probeRouter", OptionId.PROBE_ROUTER, "Bool", Acc.Write)
+defineOpt([Request], "correlate", OptionId.REQ_CORRELATE, "Bool", Acc.Write)
+defineOpt([Request], "relaxed", OptionId.REQ_RELAXED, "Bool", Acc.Write)
+defineOpt([Pull, Push, Subscriber, Publisher, Dealer], "conflate", OptionId.CONFLATE, "Bool", Acc.Write)
+defineOpt([Socket], "zapDomain", OptionId.ZAP_DOMAIN, "String")
+defineOpt([Router], "handover", OptionId.ROUTER_HANDOVER, "Bool", Acc.Write)
+defineOpt([Socket], "typeOfService", OptionId.TOS, "Uint32")
+defineOpt([Socket], "handshakeInterval", OptionId.HANDSHAKE_IVL, "Int32")
+defineOpt([Socket], "socksProxy", OptionId.SOCKS_PROXY, "String")
+defineOpt([XPublisher, Publisher], "noDrop", OptionId.XPUB_NODROP, "Bool", Acc.Write)
+defineOpt([XPublisher], "manual", OptionId.XPUB_MANUAL, "Bool", Acc.Write)
+defineOpt([XPublisher], "welcomeMessage", OptionId.XPUB_WELCOME_MSG, "String", Acc.Write)
+defineOpt([Stream], "notify", OptionId.STREAM_NOTIFY, "Bool", Acc.Write)
+defineOpt([Publisher, Subscriber, XPublisher], "invertMatching", OptionId.INVERT_MATCHING, "Bool")
+defineOpt([Socket], "heartbeatInterval", OptionId.HEARTBEAT_IVL, "Int32")
+defineOpt([Socket], "heartbeatTimeToLive", OptionId.HEARTBEAT_TTL, "Int32")
+defineOpt([Socket], "heartbeatTimeout", OptionId.HEARTBEAT_TIMEOUT, "Int32")
+defineOpt([Socket], "connectTimeout", OptionId.CONNECT_TIMEOUT, "Int32")
+defineOpt([Socket], "tcpMaxRetransmitTimeout", OptionId.TCP_MAXRT, "Int32")
+defineOpt([Socket], "threadSafe", OptionId.THREAD_SAFE, "Bool", Acc.Read)
+defineOpt([Socket], "multicastMaxTransportDataUnit", OptionId.MULTICAST_MAXTPDU, "Int32")
+defineOpt([Socket], "vmciBufferSize", OptionId.VMCI_BUFFER_SIZE, "Uint64")
+defineOpt([Socket], "vmciBufferMinSize", OptionId.VMCI_BUFFER_MIN_SIZE, "Uint64")
+defineOpt([Socket], "vmciBufferMaxSize", OptionId.VMCI_BUFFER_MAX_SIZE, "Uint64")
+defineOpt([Socket], "vmciConnectTimeout", OptionId.VMCI_CONNECT_TIMEOUT, "Int32")
+defineOpt([Socket], "interface", OptionId.BINDTODEVICE, "String")
+defineOpt([Socket], "zapEnforceDomain", OptionId.ZAP_ENFORCE_DOMAIN, "Bool")
+defineOpt([Socket], "loopbackFastPath", OptionId.LOOPBACK_FASTPATH, "Bool")

@@ -22,7 +22,9 @@ import {Buffer} from "node:buffer"
 import {isIPv4, isIPv6} from "node:net"
 import {networkInterfaces} from "node:os"
 import {errnoError} from "../errors.js"
+import {DraftSocketTypeId, SocketTypeId} from "../wire/socket-type.js"
 import {z85Decode, z85Encode} from "../wire/z85.js"
+import {OptionId} from "./option-ids.js"
 
 export type OptionKind = "Bool" | "Int32" | "Uint32" | "Int64" | "Uint64" | "String"
 
@@ -52,11 +54,11 @@ export interface TcpAcceptFilter {
 }
 
 /** libzmq socket type ids (ZMQ_PAIR … ZMQ_STREAM, then the draft types). */
-const PAIR = 0, PUB = 1, SUB = 2, REQ = 3, REP = 4, DEALER = 5, ROUTER = 6, XPUB = 9, XSUB = 10, STREAM = 11
-const RADIO = 14, DISH = 15
-const MAX_SOCKET_TYPE = 20 // ZMQ_CHANNEL
-/** ZMQ_SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL: thread-safe, no ZMQ_FD. */
-const THREAD_SAFE_TYPES: readonly number[] = [12, 13, 14, 15, 16, 17, 19, 20]
+const {PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, XPUB, XSUB, STREAM} = SocketTypeId
+const {SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL} = DraftSocketTypeId
+const MAX_SOCKET_TYPE = CHANNEL
+/** Thread-safe, no ZMQ_FD: every draft type but DGRAM. */
+const THREAD_SAFE_TYPES: readonly number[] = [SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL]
 
 const MECHANISMS: readonly Mechanism[] = ["null", "plain", "curve"]
 
@@ -66,20 +68,20 @@ const MECHANISMS: readonly Mechanism[] = ["null", "plain", "curve"]
  * next connect/bind."
  */
 const IMMEDIATE_OPTIONS: ReadonlySet<number> = new Set([
-  6, // ZMQ_SUBSCRIBE
-  7, // ZMQ_UNSUBSCRIBE
-  17, // ZMQ_LINGER
-  33, // ZMQ_ROUTER_MANDATORY
-  51, // ZMQ_PROBE_ROUTER
-  40, // ZMQ_XPUB_VERBOSE
-  52, // ZMQ_REQ_CORRELATE
-  53, // ZMQ_REQ_RELAXED
-  56, // ZMQ_ROUTER_HANDOVER
-  78, // ZMQ_XPUB_VERBOSER
-  23, // ZMQ_SNDHWM (libzmq >= 4.2 applies it to existing pipes)
-  24, // ZMQ_RCVHWM
-  28, // ZMQ_SNDTIMEO (zeromq.js implements the timeouts itself)
-  27, // ZMQ_RCVTIMEO
+  OptionId.SUBSCRIBE,
+  OptionId.UNSUBSCRIBE,
+  OptionId.LINGER,
+  OptionId.ROUTER_MANDATORY,
+  OptionId.PROBE_ROUTER,
+  OptionId.XPUB_VERBOSE,
+  OptionId.REQ_CORRELATE,
+  OptionId.REQ_RELAXED,
+  OptionId.ROUTER_HANDOVER,
+  OptionId.XPUB_VERBOSER,
+  OptionId.SNDHWM, // libzmq >= 4.2 applies it to existing pipes
+  OptionId.RCVHWM,
+  OptionId.SNDTIMEO, // zeromq.js implements the timeouts itself
+  OptionId.RCVTIMEO,
 ])
 
 /**
@@ -308,7 +310,7 @@ function plainCredentialOpt(id: number, name: string, field: "plainUsername" | "
 const OPTIONS: readonly OptionSpec[] = [
   /* ---- options_t (src/options.cpp): every socket type ---- */
   {
-    id: 4,
+    id: OptionId.AFFINITY,
     name: "ZMQ_AFFINITY",
     set(o, v) {
       if (v === null || v.length !== 8) return false
@@ -318,7 +320,7 @@ const OPTIONS: readonly OptionSpec[] = [
     get: o => ({mode: "uint64", value: o.wide.affinity}),
   },
   {
-    id: 5,
+    id: OptionId.ROUTING_ID,
     name: "ZMQ_ROUTING_ID",
     // Any binary string of 1..255 bytes (libzmq 4.3 no longer rejects a leading zero byte).
     set(o, v) {
@@ -328,21 +330,21 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "blob", bytes: o.routingId ?? EMPTY}),
   },
-  intOpt(8, "ZMQ_RATE", "rate", n => n > 0),
-  intOpt(9, "ZMQ_RECOVERY_IVL", "recoveryInterval", n => n >= 0),
-  intOpt(11, "ZMQ_SNDBUF", "sendBufferSize", n => n >= -1),
-  intOpt(12, "ZMQ_RCVBUF", "receiveBufferSize", n => n >= -1),
-  {id: 13, name: "ZMQ_RCVMORE", get: o => intBlob(o.hooks.rcvMore?.() ? 1 : 0)},
+  intOpt(OptionId.RATE, "ZMQ_RATE", "rate", n => n > 0),
+  intOpt(OptionId.RECOVERY_IVL, "ZMQ_RECOVERY_IVL", "recoveryInterval", n => n >= 0),
+  intOpt(OptionId.SNDBUF, "ZMQ_SNDBUF", "sendBufferSize", n => n >= -1),
+  intOpt(OptionId.RCVBUF, "ZMQ_RCVBUF", "receiveBufferSize", n => n >= -1),
+  {id: OptionId.RCVMORE, name: "ZMQ_RCVMORE", get: o => intBlob(o.hooks.rcvMore?.() ? 1 : 0)},
   // ZMQ_FD (14): there is no file descriptor to hand out; EINVAL, as libzmq answers for
   // thread-safe sockets.
-  {id: 15, name: "ZMQ_EVENTS", get: o => intBlob(o.hooks.events?.() ?? 0)},
-  {id: 16, name: "ZMQ_TYPE", get: o => ({mode: "int", value: o.type})},
-  intOpt(17, "ZMQ_LINGER", "linger", n => n >= -1),
-  intOpt(18, "ZMQ_RECONNECT_IVL", "reconnectInterval", n => n >= -1),
-  intOpt(19, "ZMQ_BACKLOG", "backlog", n => n >= 0),
-  intOpt(21, "ZMQ_RECONNECT_IVL_MAX", "reconnectMaxInterval", n => n >= 0),
+  {id: OptionId.EVENTS, name: "ZMQ_EVENTS", get: o => intBlob(o.hooks.events?.() ?? 0)},
+  {id: OptionId.TYPE, name: "ZMQ_TYPE", get: o => ({mode: "int", value: o.type})},
+  intOpt(OptionId.LINGER, "ZMQ_LINGER", "linger", n => n >= -1),
+  intOpt(OptionId.RECONNECT_IVL, "ZMQ_RECONNECT_IVL", "reconnectInterval", n => n >= -1),
+  intOpt(OptionId.BACKLOG, "ZMQ_BACKLOG", "backlog", n => n >= 0),
+  intOpt(OptionId.RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", "reconnectMaxInterval", n => n >= 0),
   {
-    id: 22,
+    id: OptionId.MAXMSGSIZE,
     name: "ZMQ_MAXMSGSIZE",
     // Any int64, negative included (only -1 means "no limit" to the decoder, but libzmq does
     // not validate).
@@ -353,13 +355,13 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "int64", value: o.wide.maxMessageSize}),
   },
-  intOpt(23, "ZMQ_SNDHWM", "sendHighWaterMark", n => n >= 0),
-  intOpt(24, "ZMQ_RCVHWM", "receiveHighWaterMark", n => n >= 0),
-  intOpt(25, "ZMQ_MULTICAST_HOPS", "multicastHops", n => n > 0),
-  intOpt(27, "ZMQ_RCVTIMEO", "receiveTimeout", n => n >= -1),
-  intOpt(28, "ZMQ_SNDTIMEO", "sendTimeout", n => n >= -1),
+  intOpt(OptionId.SNDHWM, "ZMQ_SNDHWM", "sendHighWaterMark", n => n >= 0),
+  intOpt(OptionId.RCVHWM, "ZMQ_RCVHWM", "receiveHighWaterMark", n => n >= 0),
+  intOpt(OptionId.MULTICAST_HOPS, "ZMQ_MULTICAST_HOPS", "multicastHops", n => n > 0),
+  intOpt(OptionId.RCVTIMEO, "ZMQ_RCVTIMEO", "receiveTimeout", n => n >= -1),
+  intOpt(OptionId.SNDTIMEO, "ZMQ_SNDTIMEO", "sendTimeout", n => n >= -1),
   {
-    id: 31,
+    id: OptionId.IPV4ONLY,
     name: "ZMQ_IPV4ONLY",
     // Deprecated inverse of ZMQ_IPV6.
     set(o, v) {
@@ -370,13 +372,13 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "int", value: o.ipv6 ? 0 : 1}),
   },
-  {id: 32, name: "ZMQ_LAST_ENDPOINT", get: o => cString(Buffer.from(o.lastEndpoint ?? "", "utf8"))},
-  intOpt(34, "ZMQ_TCP_KEEPALIVE", "tcpKeepalive", n => n >= -1 && n <= 1),
-  intOpt(35, "ZMQ_TCP_KEEPALIVE_CNT", "tcpKeepaliveCount", n => n >= -1),
-  intOpt(36, "ZMQ_TCP_KEEPALIVE_IDLE", "tcpKeepaliveIdle", n => n >= -1),
-  intOpt(37, "ZMQ_TCP_KEEPALIVE_INTVL", "tcpKeepaliveInterval", n => n >= -1),
+  {id: OptionId.LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT", get: o => cString(Buffer.from(o.lastEndpoint ?? "", "utf8"))},
+  intOpt(OptionId.TCP_KEEPALIVE, "ZMQ_TCP_KEEPALIVE", "tcpKeepalive", n => n >= -1 && n <= 1),
+  intOpt(OptionId.TCP_KEEPALIVE_CNT, "ZMQ_TCP_KEEPALIVE_CNT", "tcpKeepaliveCount", n => n >= -1),
+  intOpt(OptionId.TCP_KEEPALIVE_IDLE, "ZMQ_TCP_KEEPALIVE_IDLE", "tcpKeepaliveIdle", n => n >= -1),
+  intOpt(OptionId.TCP_KEEPALIVE_INTVL, "ZMQ_TCP_KEEPALIVE_INTVL", "tcpKeepaliveInterval", n => n >= -1),
   {
-    id: 38,
+    id: OptionId.TCP_ACCEPT_FILTER,
     name: "ZMQ_TCP_ACCEPT_FILTER",
     // NULL clears the list; otherwise 1..255 bytes naming a numeric address with an optional
     // "/prefix", appended to the list. Write-only in libzmq.
@@ -393,11 +395,11 @@ const OPTIONS: readonly OptionSpec[] = [
       return true
     },
   },
-  boolOpt(39, "ZMQ_IMMEDIATE", "immediate", "strict"),
-  boolOpt(42, "ZMQ_IPV6", "ipv6", "strict"),
-  {id: 43, name: "ZMQ_MECHANISM", get: o => ({mode: "int", value: o.mechanismId})},
+  boolOpt(OptionId.IMMEDIATE, "ZMQ_IMMEDIATE", "immediate", "strict"),
+  boolOpt(OptionId.IPV6, "ZMQ_IPV6", "ipv6", "strict"),
+  {id: OptionId.MECHANISM, name: "ZMQ_MECHANISM", get: o => ({mode: "int", value: o.mechanismId})},
   {
-    id: 44,
+    id: OptionId.PLAIN_SERVER,
     name: "ZMQ_PLAIN_SERVER",
     set(o, v) {
       const n = intOf(v)
@@ -408,10 +410,10 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "int", value: o.plainServer ? 1 : 0}),
   },
-  plainCredentialOpt(45, "ZMQ_PLAIN_USERNAME", "plainUsername"),
-  plainCredentialOpt(46, "ZMQ_PLAIN_PASSWORD", "plainPassword"),
+  plainCredentialOpt(OptionId.PLAIN_USERNAME, "ZMQ_PLAIN_USERNAME", "plainUsername"),
+  plainCredentialOpt(OptionId.PLAIN_PASSWORD, "ZMQ_PLAIN_PASSWORD", "plainPassword"),
   {
-    id: 47,
+    id: OptionId.CURVE_SERVER,
     name: "ZMQ_CURVE_SERVER",
     set(o, v) {
       const n = intOf(v)
@@ -422,24 +424,24 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "int", value: o.curveServer ? 1 : 0}),
   },
-  curveKeyOpt(48, "ZMQ_CURVE_PUBLICKEY", "curvePublicKey"),
-  curveKeyOpt(49, "ZMQ_CURVE_SECRETKEY", "curveSecretKey"),
-  curveKeyOpt(50, "ZMQ_CURVE_SERVERKEY", "curveServerKey"),
-  boolOpt(54, "ZMQ_CONFLATE", "conflate", "strict"),
+  curveKeyOpt(OptionId.CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", "curvePublicKey"),
+  curveKeyOpt(OptionId.CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", "curveSecretKey"),
+  curveKeyOpt(OptionId.CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", "curveServerKey"),
+  boolOpt(OptionId.CONFLATE, "ZMQ_CONFLATE", "conflate", "strict"),
   // ZMQ_ZAP_DOMAIN: 1..255 bytes; unlike the other strings neither NULL nor "" is accepted, so
   // a domain cannot be cleared once set.
-  stringOpt(55, "ZMQ_ZAP_DOMAIN", "zapDomain", 255, "relaxed"),
-  intOpt(57, "ZMQ_TOS", "typeOfService", n => n >= 0),
-  idSetOpt(58, "ZMQ_IPC_FILTER_PID", "ipcFilterPid"),
-  idSetOpt(59, "ZMQ_IPC_FILTER_UID", "ipcFilterUid"),
-  idSetOpt(60, "ZMQ_IPC_FILTER_GID", "ipcFilterGid"),
+  stringOpt(OptionId.ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", "zapDomain", 255, "relaxed"),
+  intOpt(OptionId.TOS, "ZMQ_TOS", "typeOfService", n => n >= 0),
+  idSetOpt(OptionId.IPC_FILTER_PID, "ZMQ_IPC_FILTER_PID", "ipcFilterPid"),
+  idSetOpt(OptionId.IPC_FILTER_UID, "ZMQ_IPC_FILTER_UID", "ipcFilterUid"),
+  idSetOpt(OptionId.IPC_FILTER_GID, "ZMQ_IPC_FILTER_GID", "ipcFilterGid"),
   // ZMQ_GSSAPI_* (62-65, 90, 91): libzmq is built without GSSAPI here, so EINVAL.
-  intOpt(66, "ZMQ_HANDSHAKE_IVL", "handshakeInterval", n => n >= 0),
-  stringOpt(68, "ZMQ_SOCKS_PROXY", "socksProxy", Infinity, "strict"),
-  boolOpt(74, "ZMQ_INVERT_MATCHING", "invertMatching", "relaxed"),
-  intOpt(75, "ZMQ_HEARTBEAT_IVL", "heartbeatInterval", n => n >= 0),
+  intOpt(OptionId.HANDSHAKE_IVL, "ZMQ_HANDSHAKE_IVL", "handshakeInterval", n => n >= 0),
+  stringOpt(OptionId.SOCKS_PROXY, "ZMQ_SOCKS_PROXY", "socksProxy", Infinity, "strict"),
+  boolOpt(OptionId.INVERT_MATCHING, "ZMQ_INVERT_MATCHING", "invertMatching", "relaxed"),
+  intOpt(OptionId.HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", "heartbeatInterval", n => n >= 0),
   {
-    id: 76,
+    id: OptionId.HEARTBEAT_TTL,
     name: "ZMQ_HEARTBEAT_TTL",
     // Stored in deciseconds in a uint16: the value is divided by 100 (C division, so -99..99
     // become 0) before the range check, and reads back rounded down to a multiple of 100.
@@ -453,18 +455,18 @@ const OPTIONS: readonly OptionSpec[] = [
     },
     get: o => ({mode: "int", value: o.heartbeatTimeToLive}),
   },
-  intOpt(77, "ZMQ_HEARTBEAT_TIMEOUT", "heartbeatTimeout", n => n >= 0),
-  intOpt(79, "ZMQ_CONNECT_TIMEOUT", "connectTimeout", n => n >= 0),
-  intOpt(80, "ZMQ_TCP_MAXRT", "tcpMaxRetransmitTimeout", n => n >= 0),
-  {id: 81, name: "ZMQ_THREAD_SAFE", get: o => intBlob(o.threadSafe ? 1 : 0)},
-  intOpt(84, "ZMQ_MULTICAST_MAXTPDU", "multicastMaxTransportDataUnit", n => n > 0),
+  intOpt(OptionId.HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", "heartbeatTimeout", n => n >= 0),
+  intOpt(OptionId.CONNECT_TIMEOUT, "ZMQ_CONNECT_TIMEOUT", "connectTimeout", n => n >= 0),
+  intOpt(OptionId.TCP_MAXRT, "ZMQ_TCP_MAXRT", "tcpMaxRetransmitTimeout", n => n >= 0),
+  {id: OptionId.THREAD_SAFE, name: "ZMQ_THREAD_SAFE", get: o => intBlob(o.threadSafe ? 1 : 0)},
+  intOpt(OptionId.MULTICAST_MAXTPDU, "ZMQ_MULTICAST_MAXTPDU", "multicastMaxTransportDataUnit", n => n > 0),
   // ZMQ_VMCI_* (85-88): libzmq is built without VMCI here, so EINVAL.
-  intOpt(89, "ZMQ_USE_FD", "useFd", n => n >= -1),
-  stringOpt(92, "ZMQ_BINDTODEVICE", "interface", 16 /* IFNAMSIZ */, "strict"),
-  boolOpt(93, "ZMQ_ZAP_ENFORCE_DOMAIN", "zapEnforceDomain", "relaxed"),
-  boolOpt(94, "ZMQ_LOOPBACK_FASTPATH", "loopbackFastPath", "relaxed"),
+  intOpt(OptionId.USE_FD, "ZMQ_USE_FD", "useFd", n => n >= -1),
+  stringOpt(OptionId.BINDTODEVICE, "ZMQ_BINDTODEVICE", "interface", 16 /* IFNAMSIZ */, "strict"),
+  boolOpt(OptionId.ZAP_ENFORCE_DOMAIN, "ZMQ_ZAP_ENFORCE_DOMAIN", "zapEnforceDomain", "relaxed"),
+  boolOpt(OptionId.LOOPBACK_FASTPATH, "ZMQ_LOOPBACK_FASTPATH", "loopbackFastPath", "relaxed"),
   {
-    id: 95,
+    id: OptionId.METADATA,
     name: "ZMQ_METADATA",
     // "X-key:value", key 1..255 bytes starting with "X-", value non-empty. Write-only; a
     // std::map insert, so the first value set for a key wins. A 4-byte value is rejected
@@ -480,23 +482,23 @@ const OPTIONS: readonly OptionSpec[] = [
       return true
     },
   },
-  boolOpt(96, "ZMQ_MULTICAST_LOOP", "multicastLoop", "relaxed"),
-  {id: 97, name: "ZMQ_ROUTER_NOTIFY", get: o => ({mode: "int", value: o.routerNotify})},
-  stringOpt(99, "ZMQ_SOCKS_USERNAME", "socksUsername", 255, "either"),
-  stringOpt(100, "ZMQ_SOCKS_PASSWORD", "socksPassword", 255, "either"),
-  intOpt(101, "ZMQ_IN_BATCH_SIZE", "inBatchSize", n => n > 0),
-  intOpt(102, "ZMQ_OUT_BATCH_SIZE", "outBatchSize", n => n > 0),
+  boolOpt(OptionId.MULTICAST_LOOP, "ZMQ_MULTICAST_LOOP", "multicastLoop", "relaxed"),
+  {id: OptionId.ROUTER_NOTIFY, name: "ZMQ_ROUTER_NOTIFY", get: o => ({mode: "int", value: o.routerNotify})},
+  stringOpt(OptionId.SOCKS_USERNAME, "ZMQ_SOCKS_USERNAME", "socksUsername", 255, "either"),
+  stringOpt(OptionId.SOCKS_PASSWORD, "ZMQ_SOCKS_PASSWORD", "socksPassword", 255, "either"),
+  intOpt(OptionId.IN_BATCH_SIZE, "ZMQ_IN_BATCH_SIZE", "inBatchSize", n => n > 0),
+  intOpt(OptionId.OUT_BATCH_SIZE, "ZMQ_OUT_BATCH_SIZE", "outBatchSize", n => n > 0),
   // ZMQ_WSS_* (103-107): libzmq is built without WSS here, so EINVAL.
-  intOpt(109, "ZMQ_RECONNECT_STOP", "reconnectStop", () => true),
-  messageOpt(110, "ZMQ_HELLO_MSG", "helloMessage"),
-  messageOpt(111, "ZMQ_DISCONNECT_MSG", "disconnectMessage"),
-  intOpt(112, "ZMQ_PRIORITY", "priority", n => n >= 0),
-  intOpt(113, "ZMQ_BUSY_POLL", "busyPoll", () => true, false),
-  messageOpt(114, "ZMQ_HICCUP_MSG", "hiccupMessage"),
+  intOpt(OptionId.RECONNECT_STOP, "ZMQ_RECONNECT_STOP", "reconnectStop", () => true),
+  messageOpt(OptionId.HELLO_MSG, "ZMQ_HELLO_MSG", "helloMessage"),
+  messageOpt(OptionId.DISCONNECT_MSG, "ZMQ_DISCONNECT_MSG", "disconnectMessage"),
+  intOpt(OptionId.PRIORITY, "ZMQ_PRIORITY", "priority", n => n >= 0),
+  intOpt(OptionId.BUSY_POLL, "ZMQ_BUSY_POLL", "busyPoll", () => true, false),
+  messageOpt(OptionId.HICCUP_MSG, "ZMQ_HICCUP_MSG", "hiccupMessage"),
 
   /* ---- routing_socket_base_t (ROUTER, REP, STREAM) ---- */
   {
-    id: 61,
+    id: OptionId.CONNECT_ROUTING_ID,
     name: "ZMQ_CONNECT_ROUTING_ID",
     types: [REP, ROUTER, STREAM],
     // Any non-empty value, without the 255-byte limit of ZMQ_ROUTING_ID. Write-only; consumed
@@ -509,13 +511,13 @@ const OPTIONS: readonly OptionSpec[] = [
   },
 
   /* ---- router_t (ROUTER, and REP which derives from it): write-only, any int >= 0 ---- */
-  boolOpt(33, "ZMQ_ROUTER_MANDATORY", "mandatory", "nonNegative", {types: [REP, ROUTER], readable: false}),
-  boolOpt(41, "ZMQ_ROUTER_RAW", "routerRaw", "nonNegative", {types: [REP, ROUTER], readable: false}),
-  boolOpt(56, "ZMQ_ROUTER_HANDOVER", "handover", "nonNegative", {types: [REP, ROUTER], readable: false}),
+  boolOpt(OptionId.ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", "mandatory", "nonNegative", {types: [REP, ROUTER], readable: false}),
+  boolOpt(OptionId.ROUTER_RAW, "ZMQ_ROUTER_RAW", "routerRaw", "nonNegative", {types: [REP, ROUTER], readable: false}),
+  boolOpt(OptionId.ROUTER_HANDOVER, "ZMQ_ROUTER_HANDOVER", "handover", "nonNegative", {types: [REP, ROUTER], readable: false}),
   // ZMQ_PROBE_ROUTER: router_t and dealer_t (so REQ too).
-  boolOpt(51, "ZMQ_PROBE_ROUTER", "probeRouter", "nonNegative", {types: [REQ, REP, DEALER, ROUTER], readable: false}),
+  boolOpt(OptionId.PROBE_ROUTER, "ZMQ_PROBE_ROUTER", "probeRouter", "nonNegative", {types: [REQ, REP, DEALER, ROUTER], readable: false}),
   {
-    id: 97,
+    id: OptionId.ROUTER_NOTIFY,
     name: "ZMQ_ROUTER_NOTIFY",
     types: [REP, ROUTER],
     // ZMQ_NOTIFY_CONNECT (1) | ZMQ_NOTIFY_DISCONNECT (2). Readable on every socket (options_t).
@@ -528,15 +530,15 @@ const OPTIONS: readonly OptionSpec[] = [
   },
 
   /* ---- req_t ---- */
-  boolOpt(52, "ZMQ_REQ_CORRELATE", "correlate", "nonNegative", {types: [REQ], readable: false}),
-  boolOpt(53, "ZMQ_REQ_RELAXED", "relaxed", "nonNegative", {types: [REQ], readable: false}),
+  boolOpt(OptionId.REQ_CORRELATE, "ZMQ_REQ_CORRELATE", "correlate", "nonNegative", {types: [REQ], readable: false}),
+  boolOpt(OptionId.REQ_RELAXED, "ZMQ_REQ_RELAXED", "relaxed", "nonNegative", {types: [REQ], readable: false}),
 
   /* ---- stream_t ---- */
-  boolOpt(73, "ZMQ_STREAM_NOTIFY", "notify", "strict", {types: [STREAM], readable: false}),
+  boolOpt(OptionId.STREAM_NOTIFY, "ZMQ_STREAM_NOTIFY", "notify", "strict", {types: [STREAM], readable: false}),
 
   /* ---- sub_t: any bytes are a topic, NULL is the empty topic ---- */
   {
-    id: 6,
+    id: OptionId.SUBSCRIBE,
     name: "ZMQ_SUBSCRIBE",
     types: [SUB],
     set(o, v) {
@@ -545,7 +547,7 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
-    id: 7,
+    id: OptionId.UNSUBSCRIBE,
     name: "ZMQ_UNSUBSCRIBE",
     types: [SUB],
     set(o, v) {
@@ -556,7 +558,7 @@ const OPTIONS: readonly OptionSpec[] = [
 
   /* ---- xpub_t (XPUB, and PUB which derives from it): write-only, any int >= 0 ---- */
   {
-    id: 6,
+    id: OptionId.SUBSCRIBE,
     name: "ZMQ_SUBSCRIBE",
     types: [PUB, XPUB],
     // Only in manual mode: adds the subscription to the pipe of the last received subscription.
@@ -567,7 +569,7 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
-    id: 7,
+    id: OptionId.UNSUBSCRIBE,
     name: "ZMQ_UNSUBSCRIBE",
     types: [PUB, XPUB],
     set(o, v) {
@@ -577,7 +579,7 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
-    id: 40,
+    id: OptionId.XPUB_VERBOSE,
     name: "ZMQ_XPUB_VERBOSE",
     types: [PUB, XPUB],
     // Pass duplicate subscriptions; clears the "unsubscriptions too" part of VERBOSER.
@@ -590,7 +592,7 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
-    id: 78,
+    id: OptionId.XPUB_VERBOSER,
     name: "ZMQ_XPUB_VERBOSER",
     types: [PUB, XPUB],
     // Pass duplicate subscriptions and unsubscriptions: sets (or clears) both flags.
@@ -603,11 +605,11 @@ const OPTIONS: readonly OptionSpec[] = [
     },
   },
   // ZMQ_XPUB_NODROP: also radio_t.
-  boolOpt(69, "ZMQ_XPUB_NODROP", "noDrop", "nonNegative", {types: [PUB, XPUB, RADIO], readable: false}),
-  boolOpt(71, "ZMQ_XPUB_MANUAL", "manual", "nonNegative", {types: [PUB, XPUB], readable: false}),
-  messageOpt(72, "ZMQ_XPUB_WELCOME_MSG", "welcomeMessage", [PUB, XPUB]),
+  boolOpt(OptionId.XPUB_NODROP, "ZMQ_XPUB_NODROP", "noDrop", "nonNegative", {types: [PUB, XPUB, RADIO], readable: false}),
+  boolOpt(OptionId.XPUB_MANUAL, "ZMQ_XPUB_MANUAL", "manual", "nonNegative", {types: [PUB, XPUB], readable: false}),
+  messageOpt(OptionId.XPUB_WELCOME_MSG, "ZMQ_XPUB_WELCOME_MSG", "welcomeMessage", [PUB, XPUB]),
   {
-    id: 98,
+    id: OptionId.XPUB_MANUAL_LAST_VALUE,
     name: "ZMQ_XPUB_MANUAL_LAST_VALUE",
     types: [PUB, XPUB],
     set(o, v) {
@@ -620,9 +622,9 @@ const OPTIONS: readonly OptionSpec[] = [
   },
   // ZMQ_ONLY_FIRST_SUBSCRIBE: xpub_t and xsub_t (but not sub_t, whose xsetsockopt does not
   // fall back to xsub_t's).
-  boolOpt(108, "ZMQ_ONLY_FIRST_SUBSCRIBE", "onlyFirstSubscribe", "nonNegative", {types: [PUB, XPUB, XSUB], readable: false}),
+  boolOpt(OptionId.ONLY_FIRST_SUBSCRIBE, "ZMQ_ONLY_FIRST_SUBSCRIBE", "onlyFirstSubscribe", "nonNegative", {types: [PUB, XPUB, XSUB], readable: false}),
   {
-    id: 115,
+    id: OptionId.XSUB_VERBOSE_UNSUBSCRIBE,
     name: "ZMQ_XSUB_VERBOSE_UNSUBSCRIBE",
     types: [XSUB],
     // libzmq reads an int from optval without checking optvallen (and crashes on NULL); here a
@@ -635,7 +637,7 @@ const OPTIONS: readonly OptionSpec[] = [
       return true
     },
   },
-  {id: 116, name: "ZMQ_TOPICS_COUNT", types: [PUB, SUB, XPUB, XSUB], get: o => intBlob(o.hooks.topicsCount?.() ?? 0)},
+  {id: OptionId.TOPICS_COUNT, name: "ZMQ_TOPICS_COUNT", types: [PUB, SUB, XPUB, XSUB], get: o => intBlob(o.hooks.topicsCount?.() ?? 0)},
 ]
 
 /** id → specs, type-specific ones first (libzmq tries xsetsockopt before options_t). */

@@ -20,6 +20,23 @@ export const SocketTypeId = {
 
 export type SocketTypeName = keyof typeof SocketTypeId
 
+/**
+ * libzmq's draft socket type ids (ZMQ_SERVER..ZMQ_CHANNEL, include/zmq.h's draft section and
+ * src/zmq_draft.h). Not implemented here: they are kept out of {@link SocketTypeId}, so
+ * {@link socketTypeName} does not know them and constructing one fails.
+ */
+export const DraftSocketTypeId = {
+  SERVER: 12,
+  CLIENT: 13,
+  RADIO: 14,
+  DISH: 15,
+  GATHER: 16,
+  SCATTER: 17,
+  DGRAM: 18,
+  PEER: 19,
+  CHANNEL: 20,
+} as const
+
 const names: SocketTypeName[] = Object.keys(SocketTypeId) as SocketTypeName[]
 
 export function socketTypeName(id: number): SocketTypeName | undefined {

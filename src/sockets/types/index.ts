@@ -1,5 +1,6 @@
 /** One pattern per libzmq socket type id. */
 import {errnoError} from "../../errors.js"
+import {SocketTypeId} from "../../wire/socket-type.js"
 import type {Pattern, PatternHost} from "../pattern.js"
 import {DealerPattern} from "./dealer.js"
 import {PairPattern} from "./pair.js"
@@ -14,29 +15,29 @@ import {XSubPattern} from "./xsub.js"
 
 export function createPattern(type: number, host: PatternHost): Pattern {
   switch (type) {
-    case 0:
+    case SocketTypeId.PAIR:
       return new PairPattern(host)
-    case 1:
+    case SocketTypeId.PUB:
       return new XPubPattern(host, false)
-    case 2:
+    case SocketTypeId.SUB:
       return new XSubPattern(host, true)
-    case 3:
+    case SocketTypeId.REQ:
       return new ReqPattern(host)
-    case 4:
+    case SocketTypeId.REP:
       return new RepPattern(host)
-    case 5:
+    case SocketTypeId.DEALER:
       return new DealerPattern(host)
-    case 6:
+    case SocketTypeId.ROUTER:
       return new RouterPattern(host)
-    case 7:
+    case SocketTypeId.PULL:
       return new PullPattern(host)
-    case 8:
+    case SocketTypeId.PUSH:
       return new PushPattern(host)
-    case 9:
+    case SocketTypeId.XPUB:
       return new XPubPattern(host, true)
-    case 10:
+    case SocketTypeId.XSUB:
       return new XSubPattern(host, false)
-    case 11:
+    case SocketTypeId.STREAM:
       return new StreamPattern(host)
   }
   throw errnoError("EINVAL")
