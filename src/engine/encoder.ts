@@ -133,21 +133,84 @@ function restSize(msg: Buffer[], from: number): number {
   return n
 }
 
+/** Writes one connection's frames: its commands at once, its pipe's messages when kicked. */
 export class ZmtpEncoder {
   /** After a CURVE handshake: the mechanism that boxes every frame. */
   private boxer: Mechanism | null = null
   /** 37/ZMTP subscriptions as commands; a 3.0 peer gets them as messages. */
   private peerIs31 = true
+  /** The pipe whose messages go out, once traffic has begun. */
+  pipe: Pipe | null = null
+  /** In traffic: the pipe's messages may go out (no traffic before the peer's READY). */
+  private open = false
+  /** In traffic, in clear and untraced: staged frames go out as they are (the engine's takesFrames). */
+  takesFrames = false
+  private flushScheduled = false
+  private waitingDrain = false
 
   constructor(
     private readonly stream: Duplex,
     private readonly trace: WireTrace | null,
   ) {}
 
+  private static readonly flushLater = (encoder: ZmtpEncoder): void => encoder.flush()
+
   /** The handshake is over: box frames if the mechanism protects traffic. */
   startTraffic(mechanism: Mechanism, peerIs31: boolean): void {
     this.boxer = mechanism.encode ? mechanism : null
     this.peerIs31 = peerIs31
+    this.open = true
+    this.takesFrames = this.trace === null && mechanism.encode === undefined
+  }
+
+  /** The connection is over: nothing more goes out. */
+  stop(): void {
+    this.open = false
+    this.takesFrames = false
+  }
+
+  /** The pipe has messages to send. */
+  kick(): void {
+    if (!this.open || this.flushScheduled || this.waitingDrain) return
+    this.flushScheduled = true
+    // The first message of a tick goes out at once (a request, a reply: libzmq's I/O thread
+    // writes as soon as the pipe wakes it); whatever follows in the same tick is coalesced into
+    // one write at the tick's end. Round trip with REQ and REP on two CPUs, interleaved: 85-91 ->
+    // 82-85 µs; on one CPU unchanged within noise (26.6-28.0 µs); PUSH 16 B unchanged.
+    process.nextTick(ZmtpEncoder.flushLater, this)
+    if (this.stream.writableLength === 0) this.writeQueued()
+  }
+
+  /** Writes now what the stream will take (Engine.flushNow). */
+  flushNow(): void {
+    // Not flush(): the tick's flush stays scheduled, so the next kick() of this tick writes nothing.
+    if (this.open && !this.waitingDrain) this.writeQueued()
+  }
+
+  onDrain(): void {
+    if (!this.waitingDrain) return
+    this.waitingDrain = false
+    this.kick()
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    this.writeQueued()
+  }
+
+  /** Writes what the pipe holds, up to the stream's high-water mark; the rest once it drains. */
+  private writeQueued(): void {
+    const pipe = this.pipe
+    if (!this.open || !pipe) return
+    this.writeFrom(pipe)
+    if (pipe.outLength > 0) {
+      this.waitingDrain = true
+      if (this.stream.writableLength === 0 && !this.flushScheduled) {
+        this.waitingDrain = false
+        this.flushScheduled = true
+        process.nextTick(ZmtpEncoder.flushLater, this)
+      }
+    }
   }
 
   /** 26/CURVE MESSAGE: a frame's flags and body, boxed, as one outer frame. */
@@ -177,10 +240,11 @@ export class ZmtpEncoder {
   }
 
   /**
-   * Writes what the pipe holds until the stream holds its high-water mark. `takesFrames`: staged
-   * frames go out as they are (in clear and untraced); otherwise the pipe hands them back as messages.
+   * Frames what the pipe holds until the stream holds its high-water mark. Staged frames go out as
+   * they are when takesFrames; otherwise the pipe hands them back as messages.
    */
-  writeQueued(pipe: Pipe, takesFrames: boolean): void {
+  private writeFrom(pipe: Pipe): void {
+    const takesFrames = this.takesFrames
     const stream = this.stream
     let batch: Buffer | null = null
     let used = 0

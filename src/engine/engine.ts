@@ -10,7 +10,7 @@
  * hears `onClose`. After that the pipe drives it: `kick` when it has messages to send, `resume`
  * when its inbound queue has room again, `close` when the pipe is terminated.
  */
-import type {ZmtpError} from "../wire/errors.js"
+import {ZmtpError} from "../wire/errors.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
 
 export interface Engine {
@@ -56,4 +56,12 @@ export interface EngineHandler {
   onHandshake(engine: Engine, peer: PeerInfo): void
   /** The connection ended. `error` is set when it ended because of a failure. */
   onClose(engine: Engine, error: ZmtpError | null, duringHandshake: boolean): void
+}
+
+/** What an engine does with an exception: a peer's violation as it is; a bug of ours visibly. */
+export function toZmtpError(e: unknown): ZmtpError {
+  if (e instanceof ZmtpError) return e
+  // A bug of ours, not the peer's: end only this connection, but make it visible.
+  process.emitWarning(`zmtp: internal error while handling a connection: ${(e as Error)?.stack ?? e}`)
+  return new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Internal error: ${(e as Error)?.message ?? e}`, {fatal: false, kind: "other"})
 }

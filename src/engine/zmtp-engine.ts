@@ -1,34 +1,33 @@
 /**
  * One ZMTP connection over a duplex byte stream (a net.Socket for tcp and ipc): greeting →
  * security handshake → traffic. The pieces with rules of their own are beside it: the greeting's
- * timing (greeting-steps.ts), heartbeats (heartbeat.ts) and every frame written (encoder.ts).
+ * timing (greeting-steps.ts), heartbeats (heartbeat.ts), frames held during ZAP (held-frames.ts),
+ * commands and CURVE boxes after the handshake (traffic-in.ts), every frame written (encoder.ts).
  *
- * What this file keeps, each from what libzmq 4.3 does (spec/zmtp.md):
- * - no traffic goes out until the peer's READY has arrived: libzmq 4.3 drops a connection whose
- *   message arrives in the same read as the READY it has not answered yet;
- * - while the mechanism waits for a ZAP answer, every later frame is held, then replayed in order;
- * - PING is answered with PONG always; SUBSCRIBE/CANCEL become the stack's subscription form;
- *   ERROR and unknown commands after the handshake are dropped, as libzmq does;
- * - every protocol violation ends this connection only, with a ZmtpError given to the handler.
+ * What this file keeps, from what libzmq 4.3 does (spec/zmtp.md): no traffic goes out until the
+ * peer's READY has arrived (libzmq 4.3 drops a connection whose message arrives in the same read as
+ * the READY it has not answered yet), and every protocol violation ends this connection only, with
+ * a ZmtpError given to the handler.
  */
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
-import {encodePong, parseCommand, parseHandshakeCommand, parsePing, type Command} from "../wire/command.js"
+import {parseCommand, parseHandshakeCommand} from "../wire/command.js"
 import {ZmtpError} from "../wire/errors.js"
 import {FrameDecoder, type FrameHandler} from "../wire/frame.js"
 import {encodeGreeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
-import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
+import type {Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError} from "../mechanism/zap.js"
-import type {Engine, EngineHandler} from "./engine.js"
+import {toZmtpError, type Engine, type EngineHandler} from "./engine.js"
 import {ZmtpEncoder} from "./encoder.js"
 import {closeAfterFlush} from "./flush-close.js"
 import {GreetingSteps} from "./greeting-steps.js"
 import {Heartbeat, type HeartbeatOptions} from "./heartbeat.js"
+import {HeldFrames} from "./held-frames.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
-import {subscription} from "./subscription.js"
+import {trafficCommand, Unboxer} from "./traffic-in.js"
+import {listenTo, stopReading, type StreamReader} from "./stream-events.js"
 import {traceFor, type WireTrace} from "./trace.js"
-import {DirectReader, type DirectSink} from "../transport/direct-read.js"
 
 export interface ZmtpEngineOptions extends HeartbeatOptions {
   socketType: SocketTypeName
@@ -46,11 +45,6 @@ export interface ZmtpEngineOptions extends HeartbeatOptions {
  * its own); a smaller rest is read with what follows it into the scratch buffer and copied.
  */
 const DIRECT_READ_MIN = 32 * 1024
-
-interface HeldFrame {
-  command?: Buffer
-  message?: Buffer[]
-}
 
 const enum Phase {
   Greeting,
@@ -72,14 +66,11 @@ const TRAFFIC_IN_CLEAR: Mechanism = {
   onCommand: () => [],
 }
 
-const ENGINE = Symbol("zmtp.engine")
-type EngineStream = Duplex & {[ENGINE]?: ZmtpEngine}
-
-export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
+export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
   private phase = Phase.Greeting
   private readonly greeting: GreetingSteps
   private readonly encoder: ZmtpEncoder
-  private readonly heartbeat: Heartbeat
+  readonly heartbeat: Heartbeat
   private readonly decoder: FrameDecoder
   /** The peer's version from its greeting (0.0 until it has arrived). */
   private peerMajor = 0
@@ -87,23 +78,15 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
   /** stream.pause() called for the receive HWM and not yet undone (pause once, not per message). */
   private pausedForHwm = false
   private pipe: Pipe | null = null
-  private flushScheduled = false
-  private waitingDrain = false
   private handshakeTimer: NodeJS.Timeout | null = null
   private readonly trace: WireTrace | null
   /** Frames that arrived while an async mechanism step (ZAP) was pending, in order. */
-  private held: HeldFrame[] | null = null
-  /** CURVE: frames of the message being assembled from MESSAGE boxes (null between messages). */
-  private innerParts: Buffer[] | null = null
+  private held: HeldFrames | null = null
+  /** CURVE, in traffic: opens the MESSAGE boxes. */
+  private unboxer: Unboxer | null = null
   /** Everything but the mechanism, which is let go after a NULL or PLAIN handshake. */
   readonly options: Readonly<Omit<ZmtpEngineOptions, "mechanism">>
   private mechanism: Mechanism
-  /**
-   * In traffic, in clear and untraced: our frames go out as queued (staged frames welcome) and the
-   * peer's messages go straight to the pipe. A field, set when traffic starts and cleared at
-   * shutdown: a PUSH asks on every send, a PULL every message.
-   */
-  takesFrames = false
 
   constructor(
     readonly stream: Duplex,
@@ -118,31 +101,8 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     this.encoder = new ZmtpEncoder(stream, this.trace)
     this.greeting = new GreetingSteps(this, mechanism.name, this.trace)
     this.heartbeat = new Heartbeat(this)
-    ;(stream as EngineStream)[ENGINE] = this
-    // Large bodies are read straight into their memory where the transport allows (tcp, ipc).
-    if (!DirectReader.attach(stream, this)) stream.on("data", ZmtpEngine.streamData)
-    stream.on("drain", ZmtpEngine.streamDrain)
-    stream.on("error", ZmtpEngine.streamError)
-    stream.on("close", ZmtpEngine.streamEnded)
-    stream.on("end", ZmtpEngine.streamEnded)
+    listenTo(stream, this)
   }
-
-  // One listener function per event for all connections, finding the engine on the stream: a
-  // thousand idle connections then do not each carry their own closures.
-  private static readonly streamData = function (this: EngineStream, chunk: Buffer): void {
-    this[ENGINE]!.onChunk(chunk)
-  }
-  private static readonly streamDrain = function (this: EngineStream): void {
-    this[ENGINE]!.onDrain()
-  }
-  private static readonly streamError = function (this: EngineStream, err: Error): void {
-    // ECONNRESET and the like: an ordinary disconnect, reconnectable.
-    this[ENGINE]!.shutdown(new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Connection error: ${err.message}`, {fatal: false, kind: "other"}))
-  }
-  private static readonly streamEnded = function (this: EngineStream): void {
-    this[ENGINE]!.shutdown(null)
-  }
-  private static readonly flushLater = (engine: ZmtpEngine): void => engine.flush()
 
   /** Sends our greeting and starts the handshake deadline. */
   start(): void {
@@ -152,6 +112,14 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
         this.fail(new ZmtpError("ERR_ZMTP_HANDSHAKE_TIMEOUT", `ZMTP handshake not complete within ${this.options.handshakeInterval} ms`, {fatal: false, kind: "other"}))
       }, this.options.handshakeInterval)
     }
+  }
+
+  /**
+   * In traffic, in clear and untraced: our frames go out as queued (staged frames welcome) and the
+   * peer's messages go straight to the pipe. A PUSH asks on every send, a PULL every message.
+   */
+  get takesFrames(): boolean {
+    return this.encoder.takesFrames
   }
 
   get closed(): boolean {
@@ -190,24 +158,16 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
   // ---- Engine -------------------------------------------------------------------------------
 
   attach(pipe: Pipe, peer: PeerInfo): void {
-    this.pipe = pipe
+    this.pipe = this.encoder.pipe = pipe
     pipe.attach(this, peer)
   }
 
   kick(): void {
-    if (this.phase !== Phase.Traffic || this.flushScheduled || this.waitingDrain) return
-    this.flushScheduled = true
-    // The first message of a tick goes out at once (a request, a reply: libzmq's I/O thread
-    // writes as soon as the pipe wakes it); whatever follows in the same tick is coalesced into
-    // one write at the tick's end. Round trip with REQ and REP on two CPUs, interleaved: 85-91 ->
-    // 82-85 µs; on one CPU unchanged within noise (26.6-28.0 µs); PUSH 16 B unchanged.
-    process.nextTick(ZmtpEngine.flushLater, this)
-    if (this.stream.writableLength === 0) this.writeQueued()
+    this.encoder.kick()
   }
 
   flushNow(): void {
-    // Not flush(): the tick's flush stays scheduled, so the next kick() of this tick writes nothing.
-    if (this.phase === Phase.Traffic && !this.waitingDrain) this.writeQueued()
+    this.encoder.flushNow()
   }
 
   offer(): boolean {
@@ -234,7 +194,7 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     const ipc = this.options.address.startsWith("ipc://")
     closeAfterFlush(this, lingerMs, ipc, () => (this.pipe?.outLength ?? 0) > 0, () => {
       const pipe = this.pipe
-      this.pipe = null
+      this.pipe = this.encoder.pipe = null
       pipe?.detach(this)
       this.pausedForHwm = false
     })
@@ -275,24 +235,24 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
   onCommand(body: Buffer): void {
     if (this.phase === Phase.Closed) return
     if (this.held) {
-      this.held.push({command: body})
+      this.held.command(body)
       return
     }
-    if (this.phase === Phase.Traffic && this.mechanism.decode) {
+    if (this.unboxer) {
       this.decodeFrame(body)
       return
     }
     const command = this.phase === Phase.Handshake ? parseHandshakeCommand(body) : parseCommand(body)
     this.trace?.command("in", command.name, body)
     if (this.phase !== Phase.Handshake) {
-      this.trafficCommand(command)
+      trafficCommand(command, this)
       return
     }
     this.greeting.sendReady() // ours first, always (greeting-steps.ts)
     const out = this.mechanism.onCommand(command)
     if (out instanceof Promise) {
       // The mechanism waits (a ZAP authenticator): hold every later frame until it answers.
-      this.held = []
+      this.held = new HeldFrames()
       this.stream.pause()
       out.then(
         frames => this.resumeHandshake(frames),
@@ -312,19 +272,11 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
   private resumeHandshake(frames: Buffer[]): void {
     if (this.phase === Phase.Closed) return
     try {
-      const held = this.held ?? []
+      const held = this.held
       this.held = null
       this.afterMechanism(frames)
-      for (let i = 0; i < held.length; i++) {
-        const h = held[i]!
-        if (h.command) this.onCommand(h.command)
-        else this.onMessage(h.message!)
-        if (this.held) {
-          // Waiting again: keep the rest, in order.
-          ;(this.held as HeldFrame[]).push(...held.slice(i + 1))
-          return
-        }
-      }
+      held?.replay(this, () => this.held)
+      if (this.held) return
       // Unless the replayed messages filled the receive HWM: then the reader resumes it.
       if (!this.closed && !this.pausedForHwm) this.stream.resume()
     } catch (e) {
@@ -332,54 +284,26 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     }
   }
 
-  /** CURVE traffic: every frame is a MESSAGE box holding one frame of a message, or a command. */
+  /** CURVE traffic (traffic-in.ts). */
   private decodeFrame(body: Buffer): void {
-    const {flags, data} = this.mechanism.decode!(body)
-    if (flags & INNER_COMMAND) {
-      const command = parseCommand(data)
-      this.trace?.command("in", command.name, data)
-      this.trafficCommand(command)
-      return
-    }
-    const parts = (this.innerParts ??= [])
-    parts.push(data)
-    if (flags & INNER_MORE) return
-    this.innerParts = null
-    this.trace?.message("in", parts)
-    this.deliver(parts)
-  }
-
-  private trafficCommand(command: Command): void {
-    switch (command.name) {
-      case "PING": {
-        const ping = parsePing(command.data)
-        this.writeFrame(encodePong(ping.context))
-        this.heartbeat.peerTtl(ping.ttlDeciseconds)
-        break
-      }
-      case "SUBSCRIBE":
-      case "CANCEL":
-        this.deliver(subscription(command.data, command.name === "SUBSCRIBE"))
-        break
-      default:
-        // PONG only proves liveness (already counted); ERROR and unknown commands are dropped
-        // after the handshake, as libzmq does.
-        break
-    }
+    const out = this.unboxer!.unbox(body)
+    if (out === null) return
+    if (Array.isArray(out)) this.deliver(out)
+    else trafficCommand(out, this)
   }
 
   onMessage(frames: Buffer[]): void {
-    if (this.takesFrames) {
+    if (this.encoder.takesFrames) {
       // Traffic in clear and untraced (the common case): nothing to decode, hold or trace.
       this.deliver(frames)
       return
     }
     if (this.phase === Phase.Closed) return
     if (this.held) {
-      this.held.push({message: frames})
+      this.held.message(frames)
       return
     }
-    if (this.phase === Phase.Traffic && this.mechanism.decode) {
+    if (this.unboxer) {
       for (const f of frames) this.decodeFrame(f)
       return
     }
@@ -390,7 +314,7 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     this.deliver(frames)
   }
 
-  private deliver(msg: Msg): void {
+  deliver(msg: Msg): void {
     const pipe = this.pipe
     if (pipe === null) return
     if (!pipe.push(msg) && !this.pausedForHwm) {
@@ -412,9 +336,9 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
     this.handshakeTimer = null
     this.phase = Phase.Traffic
+    if (mechanism.decode) this.unboxer = new Unboxer(mechanism, this.trace)
     // 3.1 behaviour (SUBSCRIBE/CANCEL commands) toward 3.1 and any later version, as libzmq does.
     this.encoder.startTraffic(mechanism, this.peerMajor > 3 || (this.peerMajor === 3 && this.peerMinor >= 1))
-    this.takesFrames = this.trace === null && mechanism.encode === undefined
     this.heartbeat.start(this.options)
     this.handler.onHandshake(this, {
       socketType: peerType,
@@ -426,33 +350,17 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     if (this.pipe && this.pipe.outLength > 0) this.kick()
   }
 
-  // ---- writing ------------------------------------------------------------------------------
-
-  private flush(): void {
-    this.flushScheduled = false
-    this.writeQueued()
+  onDrain(): void {
+    this.encoder.onDrain()
   }
 
-  /** Writes what the pipe holds (encoder.ts), up to the stream's high-water mark. */
-  private writeQueued(): void {
-    const pipe = this.pipe
-    if (this.phase !== Phase.Traffic || !pipe) return
-    this.encoder.writeQueued(pipe, this.takesFrames)
-    if (pipe.outLength > 0) {
-      // The stream holds enough; continue when it drains.
-      this.waitingDrain = true
-      if (this.stream.writableLength === 0 && !this.flushScheduled) {
-        this.waitingDrain = false
-        this.flushScheduled = true
-        process.nextTick(ZmtpEngine.flushLater, this)
-      }
-    }
+  streamFailed(err: Error): void {
+    // ECONNRESET and the like: an ordinary disconnect, reconnectable.
+    this.shutdown(new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Connection error: ${err.message}`, {fatal: false, kind: "other"}))
   }
 
-  private onDrain(): void {
-    if (!this.waitingDrain) return
-    this.waitingDrain = false
-    this.kick()
+  streamEnded(): void {
+    this.shutdown(null)
   }
 
   // ---- ending -------------------------------------------------------------------------------
@@ -473,12 +381,11 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
     if (this.phase === Phase.Closed) return
     const duringHandshake = this.phase !== Phase.Traffic
     this.phase = Phase.Closed
-    this.takesFrames = false
+    this.encoder.stop()
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
     this.greeting.stop()
     this.heartbeat.stop()
-    this.stream.off("data", ZmtpEngine.streamData)
-    DirectReader.detach(this.stream)
+    stopReading(this.stream)
     if (graceful) {
       // Let what we wrote last reach the peer, but never wait on it for long.
       this.stream.end()
@@ -487,16 +394,9 @@ export class ZmtpEngine implements Engine, FrameHandler, DirectSink {
       this.stream.destroy()
     }
     const pipe = this.pipe
-    this.pipe = null
+    this.pipe = this.encoder.pipe = null
     pipe?.detach(this)
     this.trace?.note("closed")
     this.handler.onClose(this, error, duringHandshake)
   }
-}
-
-function toZmtpError(e: unknown): ZmtpError {
-  if (e instanceof ZmtpError) return e
-  // A bug of ours, not the peer's: end only this connection, but make it visible.
-  process.emitWarning(`zmtp: internal error while handling a connection: ${(e as Error)?.stack ?? e}`)
-  return new ZmtpError("ERR_ZMTP_UNSPECIFIED", `Internal error: ${(e as Error)?.message ?? e}`, {fatal: false, kind: "other"})
 }

@@ -5,6 +5,8 @@
  * sockets/linger.ts holds the event loop open for them, as zeromq.js does.
  */
 import type {Engine} from "../engine/engine.js"
+import type {Pipe} from "../engine/pipe.js"
+import {hasQueued} from "./queued.js"
 import {lingerEnded, lingerStarted, type Lingerer} from "../sockets/linger.js"
 
 /** Something that lingers: an engine flushing, or a connect session dialling to flush its pipe. */
@@ -51,6 +53,26 @@ export class Linger {
     if (this.until === Infinity) return
     this.timer = setTimeout(() => this.expire(), ms)
     this.timer.unref()
+  }
+
+  /**
+   * At close, for each pipe not kept by its connect session: a live connection with messages still
+   * to write gets the linger to flush them. An inproc pipe hands everything to the peer whatever
+   * the linger: libzmq's inproc pipe is one queue shared by both sockets, so what was written is
+   * the peer's to read.
+   */
+  lingerOrTerminate(pipe: Pipe): void {
+    const engine = pipe.transport
+    engine?.deliverRest()
+    // Linger 0 drops what is still queued, but libzmq's I/O thread has written most of what was
+    // sent by then; zmtp writes at the tick's end, so what the kernel takes now goes out first.
+    if (this.dropping) engine?.flushNow()
+    if (!this.dropping && engine && !engine.closed && hasQueued(pipe)) {
+      this.add(engine)
+      engine.closeAfterFlush(this.left())
+      return
+    }
+    pipe.terminate()
   }
 
   /** One piece finished (flushed, or given up). */

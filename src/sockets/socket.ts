@@ -9,21 +9,20 @@ import type {Buffer} from "node:buffer"
 import {busyBinding, errnoError} from "../errors.js"
 import {context as defaultContext, assignOptions, Context} from "../context.js"
 import {Pipe, type PipeOwner} from "../engine/pipe.js"
-import {BoundEndpoint} from "../session/bound-endpoint.js"
-import {ConnectSession} from "../session/connect-session.js"
+import {Endpoints} from "../session/endpoints.js"
 import type {SessionHost} from "../session/host.js"
-import {connectInproc, InprocBind} from "../session/inproc-join.js"
 import {Linger} from "../session/linger.js"
 import {hasQueued} from "../session/queued.js"
 import {setZapDealerFactory, type ZapDealer} from "../session/security.js"
-import {checkTermEndpoint, parseEndpoint, type Endpoint} from "../transport/endpoint.js"
 import type {SocketEvent} from "../transport/stream.js"
 import type {Observer} from "../observer.js"
-import {socketTypeName, type SocketTypeName} from "../wire/socket-type.js"
+import {socketTypeName, SocketTypeId, type SocketTypeName} from "../wire/socket-type.js"
 import {checkArgumentCount} from "../native-class.js"
 import type {MessageLike} from "./message.js"
 import {Operations} from "./operations.js"
 import type {Pattern} from "./pattern.js"
+import {OptionId} from "./option-ids.js"
+import "./socket-properties.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
 import {socketClosed, socketOpened, type Lingerer} from "./linger.js"
@@ -32,7 +31,7 @@ export type {MessageLike} from "./message.js"
 
 const RESOLVED = Promise.resolve()
 /** PUB and PUSH cannot receive: a receive() simply stays pending, as in zeromq.js. */
-export const SEND_ONLY: ReadonlySet<number> = new Set([1, 8])
+export const SEND_ONLY: ReadonlySet<number> = new Set([SocketTypeId.PUB, SocketTypeId.PUSH])
 
 export interface EventSink {
   push(event: SocketEvent): void
@@ -62,8 +61,7 @@ export class Socket {
   #binding = false
   #closeRequested = false
   readonly #pipes = new Set<Pipe>()
-  readonly #binds: BoundEndpoint[] = []
-  readonly #connects: ConnectSession[] = []
+  readonly #endpoints: Endpoints
   readonly #sinks = new Set<EventSink>()
   #events: Observer | null = null
   readonly #linger: Linger
@@ -76,7 +74,7 @@ export class Socket {
       return () => socket.#sinks.delete(sink)
     }
     receiveNow = socket => (socket.#closed || socket.#binding ? undefined : socket.#ops.receiveNow())
-    socketEndpointCount = socket => socket.#binds.length + socket.#connects.length
+    socketEndpointCount = socket => socket.#endpoints.count
   }
 
   protected constructor(type: number, options?: Record<string, unknown>) {
@@ -107,6 +105,7 @@ export class Socket {
     this.#lingerer = {context: ctx, closeForExit: () => this.#closeForExit()}
     this.#linger = new Linger(this.#lingerer)
     this.#host = this.#sessionHost(typeName)
+    this.#endpoints = new Endpoints(this.#host)
     ctx.sockets.add(this)
     socketOpened(this.#lingerer)
     Object.preventExtensions(this)
@@ -189,13 +188,13 @@ export class Socket {
     if (this.#closed) throw errnoError("ENOTSOCK")
     this.#options.set(id, kind, value)
     // libzmq ≥ 4.2 applies new high-water marks to the pipes that already exist.
-    if (id === 23 || id === 24) {
+    if (id === OptionId.SNDHWM || id === OptionId.RCVHWM) {
       for (const pipe of this.#pipes) {
         pipe.sendHwm = this.#options.sendHighWaterMark
         pipe.recvHwm = this.#options.receiveHighWaterMark
       }
     }
-    if ((this.#binds.length > 0 || this.#connects.length > 0) && !appliesImmediately(id)) {
+    if (this.#endpoints.count > 0 && !appliesImmediately(id)) {
       process.emitWarning("Socket option will not take effect until next connect/bind.")
     }
   }
@@ -252,15 +251,7 @@ export class Socket {
     this.#binding = true
     let work: Promise<void>
     try {
-      const endpoint = parseEndpoint(address, true, this.#options.ipv6)
-      if (endpoint.protocol === "inproc") {
-        this.#bindInproc(endpoint)
-        work = RESOLVED
-      } else {
-        const bound = new BoundEndpoint(this.#host)
-        const listener = bound.listen(endpoint)
-        work = listener.listen().then(() => this.#bound(bound))
-      }
+      work = this.#endpoints.bind(address) ?? RESOLVED
     } catch (e) {
       work = Promise.reject(e)
     }
@@ -290,30 +281,7 @@ export class Socket {
 
   bindSync(address: string): void {
     this.#checkUsable()
-    const endpoint = parseEndpoint(address, true, this.#options.ipv6)
-    if (endpoint.protocol === "inproc") {
-      this.#bindInproc(endpoint)
-      return
-    }
-    const bound = new BoundEndpoint(this.#host)
-    bound.listen(endpoint).listenSync()
-    this.#bound(bound)
-  }
-
-  #bound(bound: BoundEndpoint): void {
-    bound.address = bound.listener!.address
-    this.#binds.push(bound)
-    this.#options.lastEndpoint = bound.address
-  }
-
-  #bindInproc(endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
-    const binder = new InprocBind(this.#host)
-    if (!this.#context.inproc.bind(endpoint.name, binder)) throw errnoError("EADDRINUSE", undefined, endpoint.address)
-    const bound = new BoundEndpoint(this.#host)
-    bound.address = endpoint.address
-    bound.inproc = binder
-    this.#binds.push(bound)
-    this.#options.lastEndpoint = endpoint.address
+    this.#endpoints.bindSync(address)
   }
 
   unbind(address: string): Promise<void> {
@@ -322,7 +290,7 @@ export class Socket {
     this.#binding = true
     let work = RESOLVED
     try {
-      this.#unbindNow(address)
+      this.#endpoints.unbind(address)
     } catch (e) {
       work = Promise.reject(e)
     }
@@ -332,41 +300,18 @@ export class Socket {
   unbindSync(address: string): void {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
-    this.#unbindNow(address)
-  }
-
-  #unbindNow(address: string): void {
-    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
-    const i = this.#binds.findIndex(b => b.address === address)
-    if (i < 0) throw errnoError("ENOENT", undefined, address)
-    this.#binds.splice(i, 1)[0]!.close()
+    this.#endpoints.unbind(address)
   }
 
   connect(address: string): void {
     this.#checkUsable()
-    const endpoint = parseEndpoint(address, false, this.#options.ipv6)
-    const session = new ConnectSession(this.#host, address, endpoint, this.#options.takeConnectRoutingId())
-    this.#connects.push(session)
-    // libzmq records connects in ZMQ_LAST_ENDPOINT too.
-    this.#options.lastEndpoint = address
-    if (endpoint.protocol === "inproc") connectInproc(this.#host, session, endpoint)
-    else session.dial()
+    this.#endpoints.connect(address)
   }
 
   disconnect(address: string): void {
     this.#checkUsable()
     if (typeof address !== "string") throw new TypeError("Address must be a string")
-    // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
-    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
-    const i = this.#connects.findIndex(c => c.address === address)
-    if (i >= 0) {
-      this.#connects.splice(i, 1)[0]!.end()
-      return
-    }
-    // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.
-    const b = this.#binds.findIndex(e => e.address === address)
-    if (b < 0) throw errnoError("ENOENT", undefined, address)
-    this.#binds.splice(b, 1)[0]!.close()
+    this.#endpoints.disconnect(address)
   }
 
   // ---- send / receive (operations.ts) -------------------------------------------------------
@@ -401,10 +346,8 @@ export class Socket {
     socketClosed(this.#lingerer)
     const linger = this.#options.linger
     this.#linger.begin(linger)
-    const kept = new Set<Pipe>()
-    for (const c of this.#connects.splice(0)) if (c.closeForSocket()) kept.add(c.pipe!)
-    for (const b of this.#binds.splice(0)) b.close(true)
-    for (const pipe of [...this.#pipes]) if (!kept.has(pipe)) this.#lingerOrTerminate(pipe)
+    const kept = this.#endpoints.close()
+    for (const pipe of [...this.#pipes]) if (!kept.has(pipe)) this.#linger.lingerOrTerminate(pipe)
     this.#linger.start(linger)
     for (const sink of this.#sinks) sink.end()
     this.#sinks.clear()
@@ -420,73 +363,9 @@ export class Socket {
       }
     }
   }
-
-  /**
-   * ZMQ_LINGER for one pipe at close: a live connection with messages still to write gets the
-   * linger to flush them. An inproc pipe hands everything to the peer whatever the linger: libzmq's
-   * inproc pipe is one queue shared by both sockets, so what was written is the peer's to read.
-   */
-  #lingerOrTerminate(pipe: Pipe): void {
-    const engine = pipe.transport
-    engine?.deliverRest()
-    // Linger 0 drops what is still queued, but libzmq's I/O thread has written most of what was
-    // sent by then; zmtp writes at the tick's end, so what the kernel takes now goes out first.
-    const linger = this.#linger
-    if (linger.dropping) engine?.flushNow()
-    if (!linger.dropping && engine && !engine.closed && hasQueued(pipe)) {
-      linger.add(engine)
-      engine.closeAfterFlush(linger.left())
-      return
-    }
-    pipe.terminate()
-  }
 }
 
 // The ZAP client's DEALER (session/security.ts) is a socket of this class.
-setZapDealerFactory(context => new (Socket as unknown as new (type: number, options: object) => ZapDealer)(5, {context, linger: 0}))
+setZapDealerFactory(context => new (Socket as unknown as new (type: number, options: object) => ZapDealer)(SocketTypeId.DEALER, {context, linger: 0}))
 
 export {observeSocket, socketEndpointCount, receiveNow}
-
-/** The option properties zeromq.js defines on every socket (index.ts installs the accessors). */
-export interface Socket {
-  affinity: number
-  rate: number
-  recoveryInterval: number
-  readonly type: number
-  linger: number
-  reconnectInterval: number
-  backlog: number
-  reconnectMaxInterval: number
-  maxMessageSize: number
-  readonly lastEndpoint: string | null
-  tcpKeepalive: number
-  tcpKeepaliveCount: number
-  tcpKeepaliveIdle: number
-  tcpKeepaliveInterval: number
-  tcpAcceptFilter: string | null
-  immediate: boolean
-  ipv6: boolean
-  readonly securityMechanism: null | "plain" | "curve" | "gssapi"
-  plainServer: boolean
-  plainUsername: string | null
-  plainPassword: string | null
-  zapDomain: string | null
-  typeOfService: number
-  handshakeInterval: number
-  socksProxy: string | null
-  heartbeatInterval: number
-  heartbeatTimeToLive: number
-  heartbeatTimeout: number
-  connectTimeout: number
-  tcpMaxRetransmitTimeout: number
-  readonly threadSafe: boolean
-  multicastMaxTransportDataUnit: number
-  vmciBufferSize: number
-  vmciBufferMinSize: number
-  vmciBufferMaxSize: number
-  vmciConnectTimeout: number
-  interface: string | null
-  zapEnforceDomain: boolean
-  loopbackFastPath: boolean
-  [Symbol.asyncIterator](): AsyncIterator<Buffer[]>
-}

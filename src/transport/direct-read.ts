@@ -12,6 +12,7 @@
  */
 import {Buffer} from "node:buffer"
 import net from "node:net"
+import {takeAcceptedHandle} from "./node-internals.js"
 
 /** The connection reading from the stream (a ZMTP engine). */
 export interface DirectSink {
@@ -140,15 +141,11 @@ export class DirectReader {
  * from what this expects, the accepted socket is used as it is (ordinary reads).
  */
 export function acceptDirect(accepted: net.Socket): net.Socket {
-  const handle = (accepted as unknown as {_handle?: {useUserBuffer?: unknown} | null})._handle
-  if (!handle || typeof handle.useUserBuffer !== "function") {
+  const handle = takeAcceptedHandle(accepted)
+  if (handle === null) {
     accepted.resume()
     return accepted
   }
-  // Detach the handle from the socket the server made, then retire that socket: with no handle
-  // its destroy() closes nothing and only updates the server's connection count.
-  ;(accepted as unknown as {_handle: unknown})._handle = null
-  accepted.destroy()
   const reader = new DirectReader()
   const stream = new net.Socket({handle, onread: reader.onread, readable: true, writable: true} as net.SocketConstructorOpts)
   return reader.bind(stream)

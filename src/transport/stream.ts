@@ -5,10 +5,10 @@
 import net from "node:net"
 import {networkInterfaces} from "node:os"
 import {unlinkSync} from "node:fs"
-import {getSystemErrorName} from "node:util"
 import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, type Endpoint} from "./endpoint.js"
 import {acceptDirect, connectDirect} from "./direct-read.js"
+import {bindTcpHandle} from "./node-internals.js"
 
 export type SocketEvent = {type: string; address?: string; interval?: number; error?: Error}
 
@@ -39,26 +39,6 @@ function bindHost(endpoint: Extract<Endpoint, {protocol: "tcp"}>, ipv6: boolean)
   const addr = iface?.find(a => a.family === "IPv4") ?? (ipv6 ? iface?.find(a => a.family === "IPv6") : undefined)
   if (!addr) throw errnoError("ENODEV", undefined, endpoint.address)
   return addr.address
-}
-
-/**
- * Binds and listens on a TCP handle synchronously, as libzmq's bind does, so bindSync() and
- * lastEndpoint work at once and errors carry their real errno. Node's public listen() resolves
- * even an IP literal through dns.lookup first, which makes it asynchronous; its cluster module's
- * handle factory does not. Returns the handle, an errno name, or null where that factory is
- * missing (then the public, asynchronous path is used).
- */
-function bindTcpHandle(host: string, port: number, backlog: number): object | string | null {
-  const create = (net as unknown as {_createServerHandle?: (h: string, p: number, t: number) => number | {listen(b: number): number; close(): void}})._createServerHandle
-  if (typeof create !== "function") return null
-  const handle = create(host, port, net.isIP(host) === 6 ? 6 : 4)
-  if (typeof handle === "number") return getSystemErrorName(handle)
-  const err = handle.listen(backlog)
-  if (err) {
-    handle.close()
-    return getSystemErrorName(err)
-  }
-  return handle
 }
 
 export class StreamListener {

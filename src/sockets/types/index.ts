@@ -10,6 +10,8 @@ import {RepPattern} from "./rep.js"
 import {ReqPattern} from "./req.js"
 import {RouterPattern} from "./router.js"
 import {StreamPattern} from "./stream.js"
+import {PubPattern} from "./pub.js"
+import {SubPattern} from "./sub.js"
 import {XPubPattern} from "./xpub.js"
 import {XSubPattern} from "./xsub.js"
 
@@ -18,9 +20,9 @@ export function createPattern(type: number, host: PatternHost): Pattern {
     case SocketTypeId.PAIR:
       return new PairPattern(host)
     case SocketTypeId.PUB:
-      return new XPubPattern(host, false)
+      return new PubPattern(host)
     case SocketTypeId.SUB:
-      return new XSubPattern(host, true)
+      return new SubPattern(host)
     case SocketTypeId.REQ:
       return new ReqPattern(host)
     case SocketTypeId.REP:

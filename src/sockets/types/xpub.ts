@@ -1,6 +1,6 @@
 /**
- * XPUB and PUB (29/PUBSUB): fan out each message to the peers subscribed to a prefix of its first
- * frame; a peer at its HWM misses messages (never blocks) unless ZMQ_XPUB_NODROP. Subscriptions
+ * XPUB (29/PUBSUB), and PUB built on it as in libzmq (pub.ts): fan out each message (strategies/
+ * dist.ts); a peer at its HWM misses messages (never blocks) unless ZMQ_XPUB_NODROP. Subscriptions
  * arrive in the stack's own form (from SUBSCRIBE/CANCEL commands, or an inproc SUB) or as
  * 01/00-prefixed messages (a 3.0 peer, an XSUB application), which a publisher accepts from any
  * peer (engine/subscription.ts). XPUB hands (un)subscriptions to the application: new ones only, or all with
@@ -12,11 +12,10 @@ import type {Msg, Pipe} from "../../engine/pipe.js"
 import {Queue} from "../../engine/queue.js"
 import {fromMessageForm, messageFormBody, subscription} from "../../engine/subscription.js"
 import {Pattern, type PatternHost} from "../pattern.js"
-import {SubscriptionTrie} from "../strategies/trie.js"
+import {Distributor} from "../strategies/dist.js"
 
 export class XPubPattern extends Pattern {
-  private readonly trie = new SubscriptionTrie()
-  private readonly pipes = new Set<Pipe>()
+  private readonly dist = new Distributor()
   /** Messages for the application: (un)subscriptions and upstream data. */
   private readonly inbox = new Queue<Msg>()
   /** The pipe of the last subscription handed up (ZMQ_XPUB_MANUAL applies to it). */
@@ -24,21 +23,21 @@ export class XPubPattern extends Pattern {
 
   constructor(
     host: PatternHost,
+    /** False for PUB (pub.ts), which hands nothing up. */
     private readonly isXpub: boolean,
   ) {
     super(host)
   }
 
   attach(pipe: Pipe): void {
-    this.pipes.add(pipe)
+    this.dist.attach(pipe)
     const welcome = this.options.welcomeMessage
     if (this.isXpub && welcome) pipe.forceWrite([welcome])
   }
 
   terminated(pipe: Pipe): void {
-    this.pipes.delete(pipe)
     if (this.lastPipe === pipe) this.lastPipe = null
-    this.trie.removePipe(pipe, prefix => {
+    this.dist.detach(pipe, prefix => {
       if (this.isXpub && !this.options.manual) this.deliver([messageFormBody(subscription(prefix, false))])
     })
   }
@@ -63,10 +62,10 @@ export class XPubPattern extends Pattern {
       return
     }
     if (sub.subscribe) {
-      const {first: isNew} = this.trie.add(topic, pipe)
+      const {first: isNew} = this.dist.trie.add(topic, pipe)
       if (this.isXpub && (isNew || o.verbose || o.verboser)) this.deliver(up())
     } else {
-      const {removed, last} = this.trie.remove(topic, pipe)
+      const {removed, last} = this.dist.trie.remove(topic, pipe)
       if (this.isXpub && removed && (last || o.verboser)) this.deliver(up())
     }
   }
@@ -77,29 +76,15 @@ export class XPubPattern extends Pattern {
   }
 
   override subscribe(topic: Buffer): void {
-    if (this.lastPipe) this.trie.add(topic, this.lastPipe)
+    if (this.lastPipe) this.dist.trie.add(topic, this.lastPipe)
   }
 
   override unsubscribe(topic: Buffer): void {
-    if (this.lastPipe) this.trie.remove(topic, this.lastPipe)
+    if (this.lastPipe) this.dist.trie.remove(topic, this.lastPipe)
   }
 
   send(msg: Msg): boolean {
-    const targets: Pipe[] = []
-    const first = msg[0]!
-    if (this.options.invertMatching) {
-      const matched = new Set<Pipe>()
-      this.trie.match(first, p => matched.add(p))
-      for (const p of this.pipes) if (!matched.has(p)) targets.push(p)
-    } else {
-      this.trie.match(first, p => targets.push(p))
-    }
-    if (this.options.noDrop) {
-      for (const p of targets) if (!p.writable) return false
-    }
-    // A peer at its HWM misses this message (29/PUBSUB); the rest get it.
-    for (const p of targets) p.write(msg)
-    return true
+    return this.dist.send(msg, this.options.invertMatching, this.options.noDrop)
   }
 
   recv(): Msg | undefined {
@@ -108,9 +93,7 @@ export class XPubPattern extends Pattern {
   }
 
   get canSend(): boolean {
-    if (!this.options.noDrop) return true
-    for (const p of this.pipes) if (!p.writable) return false
-    return true
+    return this.dist.canSend(this.options.noDrop)
   }
 
   get canRecv(): boolean {

@@ -1,0 +1,105 @@
+/**
+ * A socket's endpoints: the sessions of what it bound and what it connected to, in order, found
+ * by address for unbind() and disconnect() (libzmq's term_endpoint).
+ */
+import {errnoError} from "../errors.js"
+import type {Pipe} from "../engine/pipe.js"
+import {checkTermEndpoint, parseEndpoint, type Endpoint} from "../transport/endpoint.js"
+import {BoundEndpoint} from "./bound-endpoint.js"
+import {ConnectSession} from "./connect-session.js"
+import type {SessionHost} from "./host.js"
+import {connectInproc, InprocBind} from "./inproc-join.js"
+
+export class Endpoints {
+  private readonly binds: BoundEndpoint[] = []
+  private readonly connects: ConnectSession[] = []
+
+  constructor(private readonly host: SessionHost) {}
+
+  /** How many endpoints are bound or connected (Proxy requires one; options then warn). */
+  get count(): number {
+    return this.binds.length + this.connects.length
+  }
+
+  /** bind(): listens (asynchronously, as libzmq's bind reports through zeromq.js's thread pool). */
+  bind(address: string): Promise<void> | null {
+    const endpoint = parseEndpoint(address, true, this.host.options.ipv6)
+    if (endpoint.protocol === "inproc") {
+      this.bindInproc(endpoint)
+      return null
+    }
+    const bound = new BoundEndpoint(this.host)
+    return bound
+      .listen(endpoint)
+      .listen()
+      .then(() => this.bound(bound))
+  }
+
+  bindSync(address: string): void {
+    const endpoint = parseEndpoint(address, true, this.host.options.ipv6)
+    if (endpoint.protocol === "inproc") {
+      this.bindInproc(endpoint)
+      return
+    }
+    const bound = new BoundEndpoint(this.host)
+    bound.listen(endpoint).listenSync()
+    this.bound(bound)
+  }
+
+  private bound(bound: BoundEndpoint): void {
+    bound.address = bound.listener!.address
+    this.binds.push(bound)
+    this.host.options.lastEndpoint = bound.address
+  }
+
+  private bindInproc(endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
+    const binder = new InprocBind(this.host)
+    if (!this.host.context.inproc.bind(endpoint.name, binder)) throw errnoError("EADDRINUSE", undefined, endpoint.address)
+    const bound = new BoundEndpoint(this.host)
+    bound.address = endpoint.address
+    bound.inproc = binder
+    this.binds.push(bound)
+    this.host.options.lastEndpoint = endpoint.address
+  }
+
+  unbind(address: string): void {
+    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    const i = this.binds.findIndex(b => b.address === address)
+    if (i < 0) throw errnoError("ENOENT", undefined, address)
+    this.binds.splice(i, 1)[0]!.close()
+  }
+
+  connect(address: string): void {
+    const {host} = this
+    const endpoint = parseEndpoint(address, false, host.options.ipv6)
+    const session = new ConnectSession(host, address, endpoint, host.options.takeConnectRoutingId())
+    this.connects.push(session)
+    // libzmq records connects in ZMQ_LAST_ENDPOINT too.
+    host.options.lastEndpoint = address
+    if (endpoint.protocol === "inproc") connectInproc(host, session, endpoint)
+    else session.dial()
+  }
+
+  disconnect(address: string): void {
+    // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
+    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    const i = this.connects.findIndex(c => c.address === address)
+    if (i >= 0) {
+      this.connects.splice(i, 1)[0]!.end()
+      return
+    }
+    // libzmq's zmq_disconnect is term_endpoint, which ends a bound endpoint as well.
+    this.unbind(address)
+  }
+
+  /**
+   * The socket closes: every endpoint ends, except connect sessions that keep dialling to deliver
+   * what their pipe holds (connect-session.ts). Returns those sessions' pipes.
+   */
+  close(): Set<Pipe> {
+    const kept = new Set<Pipe>()
+    for (const c of this.connects.splice(0)) if (c.closeForSocket()) kept.add(c.pipe!)
+    for (const b of this.binds.splice(0)) b.close(true)
+    return kept
+  }
+}

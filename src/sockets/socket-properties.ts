@@ -1,0 +1,51 @@
+/**
+ * The option properties zeromq.js defines on every socket. index.ts installs them as accessors
+ * over the raw get/set{Type}Option(id) methods of socket.ts; this declares them on the class.
+ */
+import type {Buffer} from "node:buffer"
+
+declare module "./socket.js" {
+  /** The option properties zeromq.js defines on every socket (index.ts installs the accessors). */
+  interface Socket {
+    affinity: number
+    rate: number
+    recoveryInterval: number
+    readonly type: number
+    linger: number
+    reconnectInterval: number
+    backlog: number
+    reconnectMaxInterval: number
+    maxMessageSize: number
+    readonly lastEndpoint: string | null
+    tcpKeepalive: number
+    tcpKeepaliveCount: number
+    tcpKeepaliveIdle: number
+    tcpKeepaliveInterval: number
+    tcpAcceptFilter: string | null
+    immediate: boolean
+    ipv6: boolean
+    readonly securityMechanism: null | "plain" | "curve" | "gssapi"
+    plainServer: boolean
+    plainUsername: string | null
+    plainPassword: string | null
+    zapDomain: string | null
+    typeOfService: number
+    handshakeInterval: number
+    socksProxy: string | null
+    heartbeatInterval: number
+    heartbeatTimeToLive: number
+    heartbeatTimeout: number
+    connectTimeout: number
+    tcpMaxRetransmitTimeout: number
+    readonly threadSafe: boolean
+    multicastMaxTransportDataUnit: number
+    vmciBufferSize: number
+    vmciBufferMinSize: number
+    vmciBufferMaxSize: number
+    vmciConnectTimeout: number
+    interface: string | null
+    zapEnforceDomain: boolean
+    loopbackFastPath: boolean
+    [Symbol.asyncIterator](): AsyncIterator<Buffer[]>
+  }
+}

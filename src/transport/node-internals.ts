@@ -1,0 +1,70 @@
+/**
+ * Every use of Node's undocumented internals, in one place, each feature-checked so that a Node
+ * without it falls back to the public API (slower or asynchronous, never wrong). The test
+ * test/engine/node-internals.test.ts fails loudly when a Node upgrade removes or changes one, so
+ * the fallback never goes unnoticed.
+ *
+ * - net._createServerHandle: binds and listens on a TCP handle synchronously, as libzmq's bind does
+ *   (bindSync(), lastEndpoint at once, errors with their real errno). The public listen() resolves
+ *   even an IP literal through dns.lookup first, which makes it asynchronous.
+ * - socket._handle: an accepted connection's handle, moved into a net.Socket made with the `onread`
+ *   option (which net.Server lacks) so that large bodies are read straight into their memory
+ *   (direct-read.ts).
+ */
+import net from "node:net"
+import {getSystemErrorName} from "node:util"
+
+interface ServerHandle {
+  listen(backlog: number): number
+  close(): void
+}
+
+type CreateServerHandle = (host: string, port: number, family: number) => number | ServerHandle
+
+/** The handle of a stream (libuv TCP or pipe wrap) that can read into memory we name. */
+export interface UserBufferHandle {
+  useUserBuffer(buffer: Uint8Array): void
+}
+
+function createServerHandleFn(): CreateServerHandle | null {
+  const create = (net as unknown as {_createServerHandle?: unknown})._createServerHandle
+  return typeof create === "function" ? (create as CreateServerHandle) : null
+}
+
+/** Which internals this Node offers (the test asserts all of them on the Node versions we support). */
+export function nodeInternals(): {createServerHandle: boolean; acceptedHandle: boolean} {
+  const socket = new net.Socket()
+  const hasHandleSlot = "_handle" in socket
+  socket.destroy()
+  return {createServerHandle: createServerHandleFn() !== null, acceptedHandle: hasHandleSlot}
+}
+
+/**
+ * A listening TCP handle for host:port (synchronously), an errno name when the bind or listen
+ * failed, or null where Node lacks the factory (then the caller uses the public, asynchronous path).
+ */
+export function bindTcpHandle(host: string, port: number, backlog: number): object | string | null {
+  const create = createServerHandleFn()
+  if (create === null) return null
+  const handle = create(host, port, net.isIP(host) === 6 ? 6 : 4)
+  if (typeof handle === "number") return getSystemErrorName(handle)
+  const err = handle.listen(backlog)
+  if (err) {
+    handle.close()
+    return getSystemErrorName(err)
+  }
+  return handle
+}
+
+/**
+ * Detaches an accepted socket's handle, when it is one that can read into memory we name; the
+ * socket is destroyed (closing nothing: it has no handle left). null leaves the socket as it is.
+ */
+export function takeAcceptedHandle(accepted: net.Socket): UserBufferHandle | null {
+  const slot = accepted as unknown as {_handle?: {useUserBuffer?: unknown} | null}
+  const handle = slot._handle
+  if (!handle || typeof handle.useUserBuffer !== "function") return null
+  slot._handle = null
+  accepted.destroy()
+  return handle as UserBufferHandle
+}
