@@ -54,7 +54,7 @@ describe("PLAIN wire bytes (libzmq 4.3.4 captures, reference §2.1/§5)", () => 
       `server:042905${a("READY")}0b${a("Socket-Type")}00000006${a("ROUTER")}08${a("Identity")}00000000`,
     ])
     expect(t.frames[2]!.frame.subarray(0, 11)).toEqual(hex("04 2C 08 49 4E 49 54 49 41 54 45"))
-    // The ZAP request libzmq's REP handler sees: ["1.0","1","global","127.0.0.1","","PLAIN","admin","secret"]
+    // What a libzmq REP handler sees from a server with ZMQ_ZAP_DOMAIN "global" (with the default, empty domain the third frame is "": spec/vectors/plain.json)
     expect(seen).toHaveLength(1)
     expect(encodeZapRequest(seen[0]!).map(b => b.toString())).toEqual(["1.0", "1", "global", "127.0.0.1", "", "PLAIN", "admin", "secret"])
   })
