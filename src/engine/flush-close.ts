@@ -4,7 +4,7 @@
  * the kernel has everything, as libzmq does. Over ipc the connection waits for the peer to close
  * first, at most IPC_FIN_WAIT_MS: libzmq, when its reading is stopped at the receive HWM, takes the
  * hang-up that a closed unix-domain peer raises as an error and drops what the kernel still holds
- * for it (spec/zmtp.md §3.7).
+ * for it (spec/zmtp.md §3.7; ARCHITECTURE.md §A.4).
  */
 import type {Duplex} from "node:stream"
 

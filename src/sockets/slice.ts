@@ -1,5 +1,5 @@
 /**
- * The event-loop slice (spec/zmtp.md §3.8): how long sends and receives that complete at once may
+ * The event-loop slice (ARCHITECTURE.md §A.5): how long sends and receives that complete at once may
  * hold the event loop before the next one waits for its check phase. socket.ts asks mayRunNow()
  * for every send and receive, and starts a new slice when the loop has turned for one of them.
  */
@@ -11,7 +11,7 @@ import {performance} from "node:perf_hooks"
  * that timers, I/O and the socket's own connections run. zeromq.js yields after 512 such
  * operations (socket.cc max_sync_operations), about a millisecond at its cost per operation; zmtp
  * does 512 in about 0.1 ms, where a yield every 512 cost PUSH→PULL 15-30% of its throughput. A
- * time slice bounds the wait of a timer the same way at any speed (spec/zmtp.md §3.8).
+ * time slice bounds the wait of a timer the same way at any speed (ARCHITECTURE.md §A.5).
  */
 const SLICE_MS = 1
 /** A wait at least this long went through the event loop (microtask turns take microseconds). */
