@@ -6,27 +6,29 @@
 import {errnoError} from "./errors.js"
 import {InprocRegistry} from "./transport/inproc.js"
 import {checkArgumentCount} from "./native-class.js"
+import {ContextOptionId as C} from "./sockets/option-ids.js"
 
 type ContextOption = {kind: "Bool" | "Int32"; access: "r" | "w" | "rw"; valid?: (v: number) => boolean}
 
 const contextOptions: Record<number, ContextOption> = {
-  1: {kind: "Int32", access: "rw", valid: v => v >= 0}, // ZMQ_IO_THREADS
-  2: {kind: "Int32", access: "rw", valid: v => v >= 1 && v <= 65535}, // ZMQ_MAX_SOCKETS
-  3: {kind: "Int32", access: "rw", valid: v => v >= -1}, // ZMQ_SOCKET_LIMIT (r) / ZMQ_THREAD_PRIORITY (w)
-  4: {kind: "Int32", access: "w", valid: v => v >= -1}, // ZMQ_THREAD_SCHED_POLICY
-  5: {kind: "Int32", access: "rw", valid: v => v >= 0}, // ZMQ_MAX_MSGSZ
-  42: {kind: "Bool", access: "rw"}, // ZMQ_IPV6
-  70: {kind: "Bool", access: "rw"}, // ZMQ_BLOCKY
+  [C.IO_THREADS]: {kind: "Int32", access: "rw", valid: v => v >= 0},
+  [C.MAX_SOCKETS]: {kind: "Int32", access: "rw", valid: v => v >= 1 && v <= 65535},
+  // One id, two options: ZMQ_SOCKET_LIMIT when read, ZMQ_THREAD_PRIORITY when written.
+  [C.SOCKET_LIMIT]: {kind: "Int32", access: "rw", valid: v => v >= -1},
+  [C.THREAD_SCHED_POLICY]: {kind: "Int32", access: "w", valid: v => v >= -1},
+  [C.MAX_MSGSZ]: {kind: "Int32", access: "rw", valid: v => v >= 0},
+  [C.IPV6]: {kind: "Bool", access: "rw"},
+  [C.BLOCKY]: {kind: "Bool", access: "rw"},
 }
 
 export class Context {
   readonly #values = new Map<number, number | boolean>([
-    [1, 1],
-    [2, 1023],
-    [3, 65535],
-    [5, 2147483647],
-    [42, false],
-    [70, true],
+    [C.IO_THREADS, 1],
+    [C.MAX_SOCKETS, 1023],
+    [C.SOCKET_LIMIT, 65535],
+    [C.MAX_MSGSZ, 2147483647],
+    [C.IPV6, false],
+    [C.BLOCKY, true],
   ])
   /** @internal */
   readonly inproc = new InprocRegistry()
@@ -76,17 +78,17 @@ export class Context {
 
   /** @internal */
   get maxSocketCount(): number {
-    return this.#values.get(2) as number
+    return this.#values.get(C.MAX_SOCKETS) as number
   }
 
   /** @internal */
   get blockyDefault(): boolean {
-    return this.#values.get(70) as boolean
+    return this.#values.get(C.BLOCKY) as boolean
   }
 
   /** @internal */
   get ipv6Default(): boolean {
-    return this.#values.get(42) as boolean
+    return this.#values.get(C.IPV6) as boolean
   }
 }
 

@@ -8,7 +8,7 @@
 import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
-import {subscription} from "../../engine/subscription.js"
+import {fromMessageForm, subscription} from "../../engine/subscription.js"
 import {Pattern, type PatternHost} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
 import {SubscriptionTrie} from "../strategies/trie.js"
@@ -88,11 +88,13 @@ export class XSubPattern extends Pattern {
 
   send(msg: Msg): boolean {
     if (this.isSub) throw errnoError("ENOTSUP")
-    const first = msg[0]!
-    if (msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)) {
-      const topic = first.subarray(1)
+    // An application's 01/00 message is a subscription; like libzmq's XSUB, it goes out verbatim
+    // (a publisher accepts the message form from any peer: engine/subscription.ts).
+    const sub = fromMessageForm(msg)
+    if (sub !== null) {
+      const topic = sub[0]!
       // libzmq XSUB forwards every subscribe, but a cancel only when the count reaches zero.
-      if (first[0] === 1) this.add(topic)
+      if (sub.subscribe) this.add(topic)
       else if (!this.remove(topic)) return true
       // Only to connected pipes: connected() replays every counted subscription when a pipe's
       // handshake completes, so also queueing it on a pipe still connecting sent it twice. libzmq's
