@@ -97,8 +97,10 @@ for (const t of ["tcp", "inproc"] as const) {
         for await (const _ of pull) if (--left === 0) break
       })
       for (const r of [sent, received, iterated]) {
-        // A 1 ms interval: about one run per ms when nothing blocks; a starved loop gets none.
-        expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 4))
+        // A 1 ms interval: about one run per ms when nothing blocks; a starved loop gets none. One
+        // per 10 ms: on a loaded 2-core machine the process itself is preempted (runs of 7-9 timers
+        // in 40 ms were seen, before and after the issue 15 refactor alike, with a benchmark beside it).
+        expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 10))
         expect(r.longestGapMs).toBeLessThan(25)
       }
     })
@@ -147,6 +149,7 @@ test("inproc REQ/REP round trips, each completed by the peer within the same tur
       await req.receive()
     }
   })
-  expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 4))
+  // A starved loop gets no timer run at all; see above for why one per 10 ms and not more.
+  expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 10))
   expect(r.longestGapMs).toBeLessThan(25)
 })
