@@ -16,7 +16,7 @@ import {ZmtpError} from "../wire/errors.js"
 import {FrameDecoder, type FrameHandler} from "../wire/frame.js"
 import {encodeGreeting} from "../wire/greeting.js"
 import {socketTypesCompatible, type SocketTypeName} from "../wire/socket-type.js"
-import type {Mechanism} from "../mechanism/mechanism.js"
+import {TRAFFIC_IN_CLEAR, type Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError} from "../mechanism/zap.js"
 import {toZmtpError, type Engine, type EngineHandler} from "./engine.js"
 import {ZmtpEncoder} from "./encoder.js"
@@ -51,19 +51,6 @@ const enum Phase {
   Handshake,
   Traffic,
   Closed,
-}
-
-/**
- * What stands in for a NULL or PLAIN mechanism after its handshake: traffic goes in clear, and no
- * command reaches a mechanism any more, so an idle connection does not keep the handshake's state.
- */
-const TRAFFIC_IN_CLEAR: Mechanism = {
-  name: "NULL",
-  asServer: false,
-  complete: true,
-  peerMetadata: new Map(),
-  start: () => [],
-  onCommand: () => [],
 }
 
 export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
@@ -134,8 +121,7 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
     return this.phase === Phase.Closed ? 0 : this.stream.writableLength
   }
 
-  // ---- GreetingHost, HeartbeatHost ----------------------------------------------------------
-
+  // GreetingHost and HeartbeatHost:
   writeRaw(bytes: Buffer): void {
     this.stream.write(bytes)
   }
@@ -170,10 +156,10 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
     this.encoder.flushNow()
   }
 
+  /** Not inproc: no message skips the queue, and none is handed over at close. */
   offer(): boolean {
     return false
   }
-
   deliverRest(): void {}
 
   resume(): void {

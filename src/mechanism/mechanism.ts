@@ -40,3 +40,16 @@ export const INNER_COMMAND = 0x02
 
 /** What every mechanism puts in its READY (or INITIATE) metadata. */
 export type Properties = [string, Uint8Array][]
+
+/**
+ * What stands in for a NULL or PLAIN mechanism after its handshake: traffic goes in clear, and no
+ * command reaches a mechanism any more, so an idle connection does not keep the handshake's state.
+ */
+export const TRAFFIC_IN_CLEAR: Mechanism = {
+  name: "NULL",
+  asServer: false,
+  complete: true,
+  peerMetadata: new Map(),
+  start: () => [],
+  onCommand: () => [],
+}
