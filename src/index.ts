@@ -6,11 +6,13 @@
 import {EventEmitter} from "node:events"
 import {generateKeyPairSync} from "node:crypto"
 import {Context as ContextClass, context} from "./context.js"
+import * as draft from "./draft-sockets.js"
 import {nativeConstructor} from "./native-class.js"
 import {Observer as ObserverClass} from "./observer.js"
 import {Proxy as ProxyClass} from "./proxy.js"
 import {ContextOptionId, OptionId} from "./sockets/option-ids.js"
 import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
+import type {ReadableOptions, WritableOptions} from "./sockets/socket-properties.js"
 import {SocketTypeId} from "./wire/socket-type.js"
 import {z85Encode} from "./wire/z85.js"
 
@@ -40,7 +42,7 @@ export const capability: Partial<{ipc: boolean; pgm: boolean; tipc: boolean; nor
   norm: false,
   curve: true,
   gssapi: false,
-  draft: false,
+  draft: true,
 }
 
 /** A new CURVE key pair, each key as 40 Z85 characters (X25519 from node:crypto). */
@@ -256,17 +258,6 @@ export class Stream extends Socket {
 
 // ---- option property types (declaration merging; the accessors are installed below) ---------
 
-interface WritableOptions {
-  sendBufferSize: number
-  sendHighWaterMark: number
-  sendTimeout: number
-  multicastHops: number
-}
-interface ReadableOptions {
-  receiveBufferSize: number
-  receiveHighWaterMark: number
-  receiveTimeout: number
-}
 export interface Pair extends WritableOptions, ReadableOptions {}
 export interface Publisher extends WritableOptions {
   noDrop: boolean
@@ -360,13 +351,14 @@ defineOpt([Context], "maxMessageSize", ContextOptionId.MAX_MSGSZ, "Int32")
 defineOpt([Context], "ipv6", ContextOptionId.IPV6, "Bool")
 defineOpt([Context], "blocky", ContextOptionId.BLOCKY, "Bool")
 
-const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber, Stream]
+// zeromq.js lists its draft classes here too (draft.Server...); PEER and CHANNEL are zmtp's extras.
+const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber, Stream, draft.Server, draft.Client, draft.Radio, draft.Scatter, draft.Datagram, draft.Peer, draft.Channel]
 defineOpt(writables, "sendBufferSize", OptionId.SNDBUF, "Int32")
 defineOpt(writables, "sendHighWaterMark", OptionId.SNDHWM, "Int32")
 defineOpt(writables, "sendTimeout", OptionId.SNDTIMEO, "Int32")
 defineOpt(writables, "multicastHops", OptionId.MULTICAST_HOPS, "Int32")
 
-const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber, Stream]
+const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber, Stream, draft.Server, draft.Client, draft.Dish, draft.Gather, draft.Datagram, draft.Peer, draft.Channel]
 defineOpt(readables, "receiveBufferSize", OptionId.RCVBUF, "Int32")
 defineOpt(readables, "receiveHighWaterMark", OptionId.RCVHWM, "Int32")
 defineOpt(readables, "receiveTimeout", OptionId.RCVTIMEO, "Int32")
@@ -403,7 +395,7 @@ if (capability.curve) {
 defineOpt([Router, Dealer, Request], "probeRouter", OptionId.PROBE_ROUTER, "Bool", Acc.Write)
 defineOpt([Request], "correlate", OptionId.REQ_CORRELATE, "Bool", Acc.Write)
 defineOpt([Request], "relaxed", OptionId.REQ_RELAXED, "Bool", Acc.Write)
-defineOpt([Pull, Push, Subscriber, Publisher, Dealer], "conflate", OptionId.CONFLATE, "Bool", Acc.Write)
+defineOpt([Pull, Push, Subscriber, Publisher, Dealer, draft.Scatter, draft.Gather], "conflate", OptionId.CONFLATE, "Bool", Acc.Write)
 defineOpt([Socket], "zapDomain", OptionId.ZAP_DOMAIN, "String")
 defineOpt([Router], "handover", OptionId.ROUTER_HANDOVER, "Bool", Acc.Write)
 defineOpt([Socket], "typeOfService", OptionId.TOS, "Uint32")

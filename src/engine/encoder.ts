@@ -139,6 +139,8 @@ export class ZmtpEncoder {
   private boxer: Mechanism | null = null
   /** 37/ZMTP subscriptions as commands; a 3.0 peer gets them as messages. */
   private peerIs31 = true
+  /** We are a DISH: subscriptions are groups, written as JOIN/LEAVE whatever the peer's version. */
+  private groups = false
   /** The pipe whose messages go out, once traffic has begun. */
   pipe: Pipe | null = null
   /** In traffic: the pipe's messages may go out (no traffic before the peer's READY). */
@@ -156,9 +158,10 @@ export class ZmtpEncoder {
   private static readonly flushLater = (encoder: ZmtpEncoder): void => encoder.flush()
 
   /** The handshake is over: box frames if the mechanism protects traffic. */
-  startTraffic(mechanism: Mechanism, peerIs31: boolean): void {
+  startTraffic(mechanism: Mechanism, peerIs31: boolean, groups: boolean): void {
     this.boxer = mechanism.encode ? mechanism : null
     this.peerIs31 = peerIs31
+    this.groups = groups
     this.open = true
     this.takesFrames = this.trace === null && mechanism.encode === undefined
   }
@@ -232,9 +235,13 @@ export class ZmtpEncoder {
     else this.trace!.message("out", [body])
   }
 
-  /** 37/ZMTP: a SUBSCRIBE/CANCEL command for a 3.1 peer, a 01/00-prefixed message for a 3.0 peer. */
+  /**
+   * 37/ZMTP: a SUBSCRIBE/CANCEL command for a 3.1 peer, a 01/00-prefixed message for a 3.0 peer.
+   * RFC 48/RADIO-DISH: a DISH's JOIN/LEAVE command (dish_session_t::pull_msg).
+   */
   private subscriptionFrame(msg: Msg): Buffer {
     const topic = msg[0] ?? Buffer.alloc(0)
+    if (this.groups) return encodeCommand(msg.subscribe ? "JOIN" : "LEAVE", topic)
     if (this.peerIs31) return encodeCommand(msg.subscribe ? "SUBSCRIBE" : "CANCEL", topic)
     return encodeFrame(messageFormBody(msg))
   }

@@ -1,7 +1,8 @@
 /**
  * What arrives after the handshake, besides plain message frames (37/ZMTP, 26/CURVE):
  * - commands: PING is answered with PONG (and its TTL arms our check of the peer); SUBSCRIBE and
- *   CANCEL become the stack's subscription form (subscription.ts); PONG only proves liveness;
+ *   CANCEL, and a DISH's JOIN and LEAVE, become the stack's subscription form (subscription.ts);
+ *   PONG only proves liveness;
  *   ERROR and unknown commands are dropped, as libzmq does;
  * - under CURVE, every frame is a MESSAGE box holding one frame of a message (MORE inside the box)
  *   or a command: the Unboxer opens them and reassembles the messages.
@@ -31,6 +32,12 @@ export function trafficCommand(command: Command, to: CommandSink): void {
     case "SUBSCRIBE":
     case "CANCEL":
       to.deliver(subscription(command.data, command.name === "SUBSCRIBE"))
+      break
+    // RFC 48/RADIO-DISH: a DISH's JOIN and LEAVE are its subscriptions to exact groups
+    // (radio_session_t::push_msg); the RADIO pattern reads them in the same one form.
+    case "JOIN":
+    case "LEAVE":
+      to.deliver(subscription(command.data, command.name === "JOIN"))
       break
     default:
       break

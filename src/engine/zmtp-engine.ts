@@ -324,7 +324,7 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
     this.phase = Phase.Traffic
     if (mechanism.decode) this.unboxer = new Unboxer(mechanism, this.trace)
     // 3.1 behaviour (SUBSCRIBE/CANCEL commands) toward 3.1 and any later version, as libzmq does.
-    this.encoder.startTraffic(mechanism, this.peerMajor > 3 || (this.peerMajor === 3 && this.peerMinor >= 1))
+    this.encoder.startTraffic(mechanism, this.peerMajor > 3 || (this.peerMajor === 3 && this.peerMinor >= 1), this.options.socketType === "DISH")
     this.heartbeat.start(this.options)
     this.handler.onHandshake(this, {
       socketType: peerType,

@@ -49,3 +49,18 @@ declare module "./socket.js" {
     [Symbol.asyncIterator](): AsyncIterator<Buffer[]>
   }
 }
+
+/** The properties zeromq.js defines on the socket types that send. */
+export interface WritableOptions {
+  sendBufferSize: number
+  sendHighWaterMark: number
+  sendTimeout: number
+  multicastHops: number
+}
+
+/** The properties zeromq.js defines on the socket types that receive. */
+export interface ReadableOptions {
+  receiveBufferSize: number
+  receiveHighWaterMark: number
+  receiveTimeout: number
+}

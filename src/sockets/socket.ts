@@ -42,6 +42,8 @@ let observeSocket: (socket: Socket, sink: EventSink) => () => void
 let receiveNow: (socket: Socket) => Buffer[] | undefined
 /** How many endpoints a socket is bound or connected to (Proxy requires at least one). */
 let socketEndpointCount: (socket: Socket) => number
+/** A socket's pattern, for the draft classes' own methods (join, leave, connect's routing id). */
+let usablePattern: (socket: Socket) => Pattern
 let observerFactory: ((socket: Socket) => Observer) | null = null
 
 /** The Observer module registers its constructor here (avoids an import cycle). */
@@ -75,6 +77,10 @@ export class Socket {
     }
     receiveNow = socket => (socket.#closed || socket.#binding ? undefined : socket.#ops.receiveNow())
     socketEndpointCount = socket => socket.#endpoints.count
+    usablePattern = socket => {
+      socket.#checkUsable()
+      return socket.#pattern
+    }
   }
 
   protected constructor(type: number, options?: Record<string, unknown>) {
@@ -368,4 +374,4 @@ export class Socket {
 // The ZAP client's DEALER (session/security.ts) is a socket of this class.
 setZapDealerFactory(context => new (Socket as unknown as new (type: number, options: object) => ZapDealer)(SocketTypeId.DEALER, {context, linger: 0}))
 
-export {observeSocket, socketEndpointCount, receiveNow}
+export {observeSocket, socketEndpointCount, receiveNow, usablePattern}

@@ -22,7 +22,7 @@ import {Buffer} from "node:buffer"
 import {isIPv4, isIPv6} from "node:net"
 import {networkInterfaces} from "node:os"
 import {errnoError} from "../errors.js"
-import {DraftSocketTypeId, SocketTypeId} from "../wire/socket-type.js"
+import {SocketTypeId} from "../wire/socket-type.js"
 import {z85Decode, z85Encode} from "../wire/z85.js"
 import {OptionId} from "./option-ids.js"
 
@@ -55,7 +55,7 @@ export interface TcpAcceptFilter {
 
 /** libzmq socket type ids (ZMQ_PAIR … ZMQ_STREAM, then the draft types). */
 const {PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, XPUB, XSUB, STREAM} = SocketTypeId
-const {SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL} = DraftSocketTypeId
+const {SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL} = SocketTypeId
 const MAX_SOCKET_TYPE = CHANNEL
 /** Thread-safe, no ZMQ_FD: every draft type but DGRAM. */
 const THREAD_SAFE_TYPES: readonly number[] = [SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL]

@@ -1,5 +1,5 @@
 /**
- * Socket types: libzmq's numeric ids (ZMQ_PAIR..ZMQ_STREAM), the names sent in the READY
+ * Socket types: libzmq's numeric ids (ZMQ_PAIR..ZMQ_STREAM, then the draft ZMQ_SERVER..ZMQ_CHANNEL), the names sent in the READY
  * `Socket-Type` property, and which pairs may talk (37/ZMTP "The Socket-Type Property"; libzmq's
  * `mechanism_t::check_socket_type` holds the same table).
  */
@@ -16,16 +16,8 @@ export const SocketTypeId = {
   XPUB: 9,
   XSUB: 10,
   STREAM: 11,
-} as const
-
-export type SocketTypeName = keyof typeof SocketTypeId
-
-/**
- * libzmq's draft socket type ids (ZMQ_SERVER..ZMQ_CHANNEL, include/zmq.h's draft section and
- * src/zmq_draft.h). Not implemented here: they are kept out of {@link SocketTypeId}, so
- * {@link socketTypeName} does not know them and constructing one fails.
- */
-export const DraftSocketTypeId = {
+  // libzmq's draft types (include/zmq.h's draft section; RFC 41/CLIENT-SERVER, 48/RADIO-DISH,
+  // 49/SCATTER-GATHER, 51/PEER, 52/CHANNEL). DGRAM never speaks ZMTP: it is udp:// only.
   SERVER: 12,
   CLIENT: 13,
   RADIO: 14,
@@ -36,6 +28,8 @@ export const DraftSocketTypeId = {
   PEER: 19,
   CHANNEL: 20,
 } as const
+
+export type SocketTypeName = keyof typeof SocketTypeId
 
 const names: SocketTypeName[] = Object.keys(SocketTypeId) as SocketTypeName[]
 
@@ -56,6 +50,15 @@ const compatible: Record<SocketTypeName, readonly SocketTypeName[]> = {
   XPUB: ["SUB", "XSUB"],
   XSUB: ["PUB", "XPUB"],
   STREAM: [],
+  SERVER: ["CLIENT"],
+  CLIENT: ["SERVER"],
+  RADIO: ["DISH"],
+  DISH: ["RADIO"],
+  GATHER: ["SCATTER"],
+  SCATTER: ["GATHER"],
+  DGRAM: ["DGRAM"],
+  PEER: ["PEER"],
+  CHANNEL: ["CHANNEL"],
 }
 
 /** True when a local socket of type `local` may accept a peer announcing `peer`. */
@@ -66,4 +69,12 @@ export function socketTypesCompatible(local: SocketTypeName, peer: string): bool
 /** libzmq sends the Identity property only from these types (mechanism_t::add_basic_properties). */
 export function sendsIdentity(type: SocketTypeName): boolean {
   return type === "REQ" || type === "DEALER" || type === "ROUTER"
+}
+
+/**
+ * libzmq's thread-safe draft types (socket_base_t's `thread_safe_` argument): single-part messages
+ * only, and a multipart send is EINVAL (client.cpp, server.cpp, radio.cpp... `xsend`).
+ */
+export function singlePartOnly(type: SocketTypeName): boolean {
+  return SocketTypeId[type] >= SocketTypeId.SERVER && type !== "DGRAM"
 }

@@ -14,6 +14,15 @@ import {PubPattern} from "./pub.js"
 import {SubPattern} from "./sub.js"
 import {XPubPattern} from "./xpub.js"
 import {XSubPattern} from "./xsub.js"
+import {ServerPattern} from "./server.js"
+import {ClientPattern} from "./client.js"
+import {RadioPattern} from "./radio.js"
+import {DishPattern} from "./dish.js"
+import {GatherPattern} from "./gather.js"
+import {ScatterPattern} from "./scatter.js"
+import {DgramPattern} from "./dgram.js"
+import {PeerPattern} from "./peer.js"
+import {ChannelPattern} from "./channel.js"
 
 export function createPattern(type: number, host: PatternHost): Pattern {
   switch (type) {
@@ -41,6 +50,24 @@ export function createPattern(type: number, host: PatternHost): Pattern {
       return new XSubPattern(host, false)
     case SocketTypeId.STREAM:
       return new StreamPattern(host)
+    case SocketTypeId.SERVER:
+      return new ServerPattern(host)
+    case SocketTypeId.CLIENT:
+      return new ClientPattern(host)
+    case SocketTypeId.RADIO:
+      return new RadioPattern(host)
+    case SocketTypeId.DISH:
+      return new DishPattern(host)
+    case SocketTypeId.GATHER:
+      return new GatherPattern(host)
+    case SocketTypeId.SCATTER:
+      return new ScatterPattern(host)
+    case SocketTypeId.DGRAM:
+      return new DgramPattern(host)
+    case SocketTypeId.PEER:
+      return new PeerPattern(host)
+    case SocketTypeId.CHANNEL:
+      return new ChannelPattern(host)
   }
   throw errnoError("EINVAL")
 }

@@ -20,7 +20,7 @@ export class PushPattern extends Pattern {
   send(msg: Msg): boolean {
     return this.lb.send(msg) !== null
   }
-  override sendSmall(parts: Buffer | readonly Buffer[]): boolean {
+  override sendSmall(parts: Buffer | readonly Buffer[]): boolean | null {
     return this.lb.sendSmall(parts) !== null
   }
   recv(): Msg | undefined {
