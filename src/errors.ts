@@ -22,6 +22,7 @@ const messages: Record<string, string> = {
   EADDRINUSE: "Address already in use",
   EFAULT: "Context is closed",
   EFSM: "Operation cannot be accomplished in current state",
+  ENOCOMPATPROTO: "The protocol is not compatible with the socket type",
   EHOSTUNREACH: "Host unreachable",
   EINVAL: "Invalid argument",
   EPROTONOSUPPORT: "Protocol not supported",

@@ -9,24 +9,37 @@ import {BoundEndpoint} from "./bound-endpoint.js"
 import {ConnectSession} from "./connect-session.js"
 import type {SessionHost} from "./host.js"
 import {connectInproc, InprocBind} from "./inproc-join.js"
+import {UdpSession} from "./udp-session.js"
 
 export class Endpoints {
   private readonly binds: BoundEndpoint[] = []
   private readonly connects: ConnectSession[] = []
+  /** udp:// binds (DISH, DGRAM) and connects (RADIO): no listener, no reconnecting. */
+  private readonly udp: UdpSession[] = []
 
   constructor(private readonly host: SessionHost) {}
 
   /** How many endpoints are bound or connected (Proxy requires one; options then warn). */
   get count(): number {
-    return this.binds.length + this.connects.length
+    return this.binds.length + this.connects.length + this.udp.length
   }
 
   /** bind(): listens (asynchronously, as libzmq's bind reports through zeromq.js's thread pool). */
   bind(address: string): Promise<void> | null {
-    const endpoint = parseEndpoint(address, true, this.host.options.ipv6)
+    const type = this.host.typeName
+    const endpoint = parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM")
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return null
+    }
+    if (endpoint.protocol === "udp") {
+      const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
+      this.udp.push(session)
+      this.host.options.lastEndpoint = address
+      return session.open().catch(e => {
+        this.udp.splice(this.udp.indexOf(session), 1)
+        throw e
+      })
     }
     const bound = new BoundEndpoint(this.host)
     return bound
@@ -36,9 +49,19 @@ export class Endpoints {
   }
 
   bindSync(address: string): void {
-    const endpoint = parseEndpoint(address, true, this.host.options.ipv6)
+    const type = this.host.typeName
+    const endpoint = parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM")
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
+      return
+    }
+    if (endpoint.protocol === "udp") {
+      // Node binds a datagram socket asynchronously: the endpoint exists now and is up shortly;
+      // a failure to bind then ends it (there is no caller left to tell).
+      const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
+      this.udp.push(session)
+      this.host.options.lastEndpoint = address
+      session.open().catch(() => this.udp.splice(this.udp.indexOf(session), 1))
       return
     }
     const bound = new BoundEndpoint(this.host)
@@ -64,14 +87,31 @@ export class Endpoints {
 
   unbind(address: string): void {
     if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    if (this.endUdp(address)) return
     const i = this.binds.findIndex(b => b.address === address)
     if (i < 0) throw errnoError("ENOENT", undefined, address)
     this.binds.splice(i, 1)[0]!.close()
   }
 
+  /** Ends the udp:// endpoint of that address, if there is one. */
+  private endUdp(address: string): boolean {
+    const i = this.udp.findIndex(u => u.address === address)
+    if (i < 0) return false
+    this.udp.splice(i, 1)[0]!.end()
+    return true
+  }
+
   connect(address: string): void {
     const {host} = this
-    const endpoint = parseEndpoint(address, false, host.options.ipv6)
+    const endpoint = parseEndpoint(address, false, host.options.ipv6, host.typeName === "RADIO")
+    if (endpoint.protocol === "udp") {
+      const session = new UdpSession(host, endpoint.udp, "radio")
+      this.udp.push(session)
+      host.options.lastEndpoint = address
+      // A failure to open a sending socket (none is expected) leaves the messages queued.
+      session.open().catch(() => {})
+      return
+    }
     const session = new ConnectSession(host, address, endpoint, host.options.takeConnectRoutingId())
     this.connects.push(session)
     // libzmq records connects in ZMQ_LAST_ENDPOINT too.
@@ -83,6 +123,7 @@ export class Endpoints {
   disconnect(address: string): void {
     // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
     if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    if (this.endUdp(address)) return
     const i = this.connects.findIndex(c => c.address === address)
     if (i >= 0) {
       this.connects.splice(i, 1)[0]!.end()
@@ -98,6 +139,7 @@ export class Endpoints {
    */
   close(): Set<Pipe> {
     const kept = new Set<Pipe>()
+    for (const u of this.udp.splice(0)) u.closeForSocket()
     for (const c of this.connects.splice(0)) if (c.closeForSocket()) kept.add(c.pipe!)
     for (const b of this.binds.splice(0)) b.close(true)
     return kept

@@ -3,6 +3,7 @@
  *   tcp://host:port      host = IPv4, [IPv6], hostname, or * (bind: all interfaces); port = number, 0 or *
  *   ipc://path           a Unix domain socket; ipc://@name is Linux's abstract namespace; ipc://* a temp path
  *   inproc://name        in-process, no kernel socket
+ *   udp://[source;]host:port   datagrams, for RADIO/DISH/DGRAM only (udp-address.ts)
  * Errors match zeromq.js: EINVAL for a malformed address, EPROTONOSUPPORT for an unknown scheme,
  * both carrying `address`.
  */
@@ -11,13 +12,15 @@ import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {randomBytes} from "node:crypto"
 import {errnoError} from "../errors.js"
+import {parseUdp, type UdpAddress} from "./udp-address.js"
 
 export type Endpoint =
   | {protocol: "tcp"; address: string; host: string; port: number; wildcardHost: boolean}
   | {protocol: "ipc"; address: string; path: string}
   | {protocol: "inproc"; address: string; name: string}
+  | {protocol: "udp"; address: string; udp: UdpAddress}
 
-const SUPPORTED = new Set(["tcp", "ipc", "inproc"])
+const SUPPORTED = new Set(["tcp", "ipc", "inproc", "udp"])
 const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss"])
 /**
  * Built into the libzmq that zeromq.js bundles (4.3.5) though not into zmtp: there, unbind() and
@@ -40,23 +43,29 @@ export function checkTermEndpoint(address: string): boolean {
 }
 
 /** The scheme and the rest of an address, checked as libzmq's parse_uri and check_protocol do. */
-export function parseScheme(address: string): {protocol: "tcp" | "ipc" | "inproc"; rest: string} {
+export function parseScheme(address: string): {protocol: Endpoint["protocol"]; rest: string} {
   if (typeof address !== "string") throw new TypeError("Address must be a string")
   const m = /^([a-z0-9+.-]+):\/\/(.+)$/i.exec(address)
   if (!m) throw errnoError("EINVAL", undefined, address)
   const protocol = m[1]!.toLowerCase()
-  // udp:// exists in libzmq, but only for RADIO/DISH/DGRAM sockets.
-  if (protocol === "udp") throw errnoError("ENOCOMPATPROTO", "The protocol is not compatible with the socket type", address)
   if (!SUPPORTED.has(protocol)) {
     if (KNOWN_UNSUPPORTED.has(protocol) || /^[a-z]+$/.test(protocol)) throw errnoError("EPROTONOSUPPORT", undefined, address)
     throw errnoError("EINVAL", undefined, address)
   }
-  return {protocol: protocol as "tcp" | "ipc" | "inproc", rest: m[2]!}
+  return {protocol: protocol as Endpoint["protocol"], rest: m[2]!}
 }
 
-export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean): Endpoint {
+/**
+ * The endpoint, checked as libzmq checks it. `udpAllowed`: this socket type may use udp:// this
+ * way (socket_base.cpp: DISH and DGRAM bind, RADIO connects); else ENOCOMPATPROTO, which libzmq's
+ * check_protocol reports before it reads the rest of the address.
+ */
+export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean, udpAllowed = false): Endpoint {
   const {protocol, rest} = parseScheme(address)
   switch (protocol) {
+    case "udp":
+      if (!udpAllowed) throw errnoError("ENOCOMPATPROTO", undefined, address)
+      return {protocol: "udp", address, udp: parseUdp(address, forBind, ipv6)}
     case "inproc":
       return {protocol: "inproc", address, name: rest}
     case "ipc":
