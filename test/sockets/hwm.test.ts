@@ -16,6 +16,7 @@ import {encodeGreeting} from "../../src/wire/greeting.js"
 import {encodeReady} from "../../src/wire/command.js"
 import {encodeFrame, FLAG_MORE} from "../../src/wire/frame.js"
 import {endpointFor, sleep, socketTracker, str, transports, until} from "../helpers/sockets.js"
+import {numbered, sendUntilBlocked, settlesWithin, tick} from "../helpers/blocking.js"
 
 type Transport = (typeof transports)[number]
 
@@ -54,45 +55,6 @@ function kernelAllowance(t: Transport, size: number): number {
   return Math.ceil((bytes + ENGINE_BUFFER) / size) + 2
 }
 
-/** Resolves true if `p` settles within `ms`. */
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const timer = setTimeout(() => resolve(false), ms)
-    p.then(
-      () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-      () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-    )
-  })
-}
-
-const tick = () => new Promise<void>(r => setImmediate(r))
-
-/**
- * Sends until a send stays pending for `quietMs` (the sender is blocked and nothing drains any
- * more). Returns how many were accepted and the blocked send's promise.
- */
-async function sendUntilBlocked(send: (i: number) => Promise<void>, cap: number, quietMs = 500): Promise<{accepted: number; blocked: Promise<void>}> {
-  for (let i = 0; i < cap; i++) {
-    const p = send(i)
-    let done = false
-    p.then(
-      () => (done = true),
-      () => (done = true),
-    )
-    await tick()
-    if (done) continue
-    if (await settlesWithin(p, quietMs)) continue
-    return {accepted: i, blocked: p}
-  }
-  throw new Error(`the sender never blocked in ${cap} sends`)
-}
-
 /** Reads until `n` messages arrived or the socket has nothing for `quietMs`. */
 async function drain(s: {receive(): Promise<Buffer[]>; receiveTimeout: number}, quietMs = 300): Promise<Buffer[][]> {
   s.receiveTimeout = quietMs
@@ -108,11 +70,6 @@ async function drain(s: {receive(): Promise<Buffer[]>; receiveTimeout: number}, 
 }
 
 const seqOf = (m: Buffer[]) => m[0]!.readUInt32BE(0)
-function numbered(i: number, size: number): Buffer {
-  const b = Buffer.alloc(size)
-  b.writeUInt32BE(i, 0)
-  return b
-}
 
 /** Heap + external + array buffers, the memory messages would occupy if something buffered them. */
 function memory(): number {
