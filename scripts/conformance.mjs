@@ -4,7 +4,7 @@
 // here as a devDependency), out of tree, and prints pass/fail/pending per file. Never part of
 // `npm test` (it needs the npm registry once, to install the suite's test tooling).
 //
-//   npm run conformance -- DIR [--native | --both] [--only GLOB[,GLOB]] [--write CONFORMANCE.md]
+//   npm run conformance -- DIR [--native | --both] [--only GLOB[,GLOB]] [--no-draft] [--write CONFORMANCE.md]
 //
 // Options
 //   DIR                 a checkout of github.com/zeromq/zeromq.js (only test/unit, test/tsconfig.json,
@@ -13,9 +13,13 @@
 //   --both              run against native, then zmtp (one after the other, never at once).
 //   --only GLOB         run only test/unit files matching GLOB (`*` wildcard, comma-separated or
 //                       repeated; e.g. --only 'socket-req*'). Results of a partial run are merged,
-//                       per file, into the saved results. The default excludes are not applied.
+//                       per file, into the saved results. The default exclude (typings) is not
+//                       applied. --only 'socket-draft-*,zmq-draft*' runs just the draft files.
+//   --no-draft          leave out the draft files (socket-draft-*-test.ts, zmq-draft-test.ts), also
+//                       from an --only selection.
 //   --zmtp PATH         zmtp's CommonJS entry to test (default dist/cjs/index.js, built with
-//                       `npm run build --silent` first if it is missing).
+//                       `npm run build --silent` first if it is missing). The draft files use
+//                       draft.js beside it (dist/cjs/draft.js).
 //   --build             run `npm run build --silent` first (the working tree, into dist/).
 //   --ref REF           test a git ref of this repository instead of the working tree: it is
 //                       exported (git archive) and built under $TMPDIR/zmtp-conformance; dist/ is
@@ -33,9 +37,12 @@
 //   versions in DIR/pnpm-lock.yaml, else the ranges in DIR/package.json) is installed once into
 //   node_modules/.cache/zmtp-conformance/deps-<hash>; package.json gains no dependency for it.
 // - DIR/test/unit is copied into a fresh temporary directory (nothing is copied into this
-//   repository). There, src/index.js re-exports zmtp's CJS entry (or the native package) and
-//   src/errors.js provides the suite's `isFullError` helper (upstream's src/errors.ts, one line:
-//   `err instanceof Error`); package.json's main points at src/index.js, because the suite's
+//   repository). There, src/index.js re-exports zmtp's CJS entry (or the native package),
+//   src/draft.js re-exports the draft entry beside it (draft.js next to zmtp's entry, e.g.
+//   dist/cjs/draft.js; natively require("zeromq/draft") from this repository's node_modules, which
+//   emits a process warning: harmless) and src/errors.js provides the suite's `isFullError` helper
+//   (upstream's src/errors.ts, one line: `err instanceof Error`; natively the package's
+//   lib/errors.js); package.json's main points at src/index.js, because the suite's
 //   createWorker/createProcess helpers `require()` the package root. The suite writes its
 //   port-id lock file and ipc sockets under that directory's tmp/.
 // - Each file runs in its own mocha process, with the suite's own .mocharc.js (ts-node/register,
@@ -48,16 +55,27 @@
 // - A small reporter (the spec reporter, plus one JSON line per finished test) records each test's
 //   final state, its retries and its error, so counts survive a killed file. chai's
 //   truncateThreshold is set to 0 (whole values in assertion messages; no effect on outcomes).
-// - By default the files are test/unit/*-test.ts minus draft, typings (and the v5 compat folder,
-//   which is not matched by the glob): draft sockets and the v5 API come with later issues.
+//   A file that exits non-zero without reporting any test did not load (mocha stops before
+//   running anything, e.g. a missing module or a describe() that throws): it is recorded as one
+//   failure, "(file did not load)", with the error from its log, never as an empty pass.
+// - By default the files are test/unit/*-test.ts minus the typings files (and the v5 compat
+//   folder, which is not matched by the glob): the v5 API comes with a later issue. The draft
+//   files (socket-draft-*-test.ts, zmq-draft-test.ts) are included and run with ZMQ_DRAFT=true:
+//   their describe() then throws when capability.draft is not true, and a draft entry that does
+//   not exist makes their import of src/draft throw a message naming the missing file. Either
+//   way the file did not load and counts as a failure: a missing draft fails loudly, it is not
+//   skipped.
 //
 // Output (under --results): native.json / zmtp.json (every test's state and error, per file),
 // logs/<mode>/<file>.log (mocha's output), zmtp-failures.json (every test failing against zmtp,
 // title and first lines of the error, with passesNatively), and differences.json (tests that pass
-// natively but not against zmtp, including ones that did not run).
+// natively but not against zmtp, including ones that did not run). --write's table has a row per
+// file present in either saved result, sorted by name (so the draft files sit among the socket-*
+// rows), the totals over all of them, and a line for the draft files' passes alone.
 import {execFileSync, spawn} from "node:child_process"
 import {createHash} from "node:crypto"
 import * as fs from "node:fs"
+import {createRequire} from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import {fileURLToPath} from "node:url"
@@ -68,21 +86,24 @@ const TOOLING = ["mocha", "chai", "ts-node", "typescript", "semver", "proper-loc
 const FALLBACK = {mocha: "^11", chai: "^4", "ts-node": "~10.9.2", typescript: "~4.9.5", semver: "^7", "proper-lockfile": "^4"}
 const BEGIN = "<!-- conformance:begin (generated by scripts/conformance.mjs --write; edits inside are overwritten) -->"
 const END = "<!-- conformance:end -->"
+const isDraft = file => /^(socket-draft-.*|zmq-draft)-test\.ts$/.test(file)
+const LOAD_ERROR = "(file did not load)"
 
 function usage(msg) {
   if (msg) console.error(`conformance: ${msg}`)
-  console.error("usage: npm run conformance -- DIR [--native | --both] [--only GLOB] [--zmtp PATH | --ref REF] [--build] [--file-timeout SEC] [--write FILE] [--results DIR] [--keep]")
+  console.error("usage: npm run conformance -- DIR [--native | --both] [--only GLOB] [--no-draft] [--zmtp PATH | --ref REF] [--build] [--file-timeout SEC] [--write FILE] [--results DIR] [--keep]")
   process.exit(2)
 }
 
 function parseArgs(argv) {
-  const o = {only: [], fileTimeout: 600, keep: false}
+  const o = {only: [], fileTimeout: 600, keep: false, draft: true}
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`))
     if (a === "--native") o.native = true
     else if (a === "--both") o.both = true
     else if (a === "--only") o.only.push(...val().split(",").filter(Boolean))
+    else if (a === "--no-draft") o.draft = false
     else if (a === "--zmtp") o.zmtp = path.resolve(val())
     else if (a === "--build") o.build = true
     else if (a === "--ref") o.ref = val()
@@ -162,7 +183,7 @@ function zmtpTarget(o) {
       execFileSync(process.execPath, ["scripts/build.mjs"], {cwd: dir, stdio: "inherit"})
       fs.writeFileSync(path.join(dir, ".complete"), "")
     }
-    return {entry, label: `zmtp ${full.slice(0, 7)} (${o.ref})`}
+    return {entry, draft: path.join(path.dirname(entry), "draft.js"), label: `zmtp ${full.slice(0, 7)} (${o.ref})`}
   }
   const entry = o.zmtp ?? path.join(repoRoot, "dist", "cjs", "index.js")
   if (o.build || (!o.zmtp && !fs.existsSync(entry))) {
@@ -172,13 +193,19 @@ function zmtpTarget(o) {
   if (!fs.existsSync(entry)) usage(`${entry} does not exist`)
   const dirty = git(repoRoot, "status", "--porcelain", "--", "src") ? " + uncommitted changes in src/" : ""
   const where = o.zmtp ? ` (${path.relative(repoRoot, o.zmtp)})` : " (dist/cjs, working tree)"
-  return {entry, label: `zmtp ${sha}${dirty}${where}`}
+  return {entry, draft: path.join(path.dirname(entry), "draft.js"), label: `zmtp ${sha}${dirty}${where}`}
 }
 
 function nativeTarget() {
   const dir = path.join(repoRoot, "node_modules", "zeromq")
   const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version
-  return {entry: dir, label: `zeromq ${version} (native)`, nativeVersion: version}
+  let draft
+  try {
+    draft = createRequire(path.join(repoRoot, "package.json")).resolve("zeromq/draft")
+  } catch {
+    draft = path.join(dir, "draft.js")
+  }
+  return {entry: dir, draft, label: `zeromq ${version} (native)`, nativeVersion: version}
 }
 
 // ---- the out-of-tree copy of the suite -------------------------------------------------------
@@ -227,9 +254,10 @@ function prepareSuite(dir, target, native, deps) {
   fs.writeFileSync(path.join(tmp, "src", "errors.js"), native
     ? `"use strict"\nmodule.exports = require(${JSON.stringify(path.join(target.entry, "lib", "errors.js"))})\n`
     : `"use strict"\n// zeromq.js's src/errors.ts, a test helper: an error with code/errno/address is any Error.\nexports.isFullError = err => err instanceof Error\n`)
-  fs.writeFileSync(path.join(tmp, "src", "draft.js"), native
-    ? `"use strict"\nmodule.exports = require(${JSON.stringify(path.join(target.entry, "draft.js"))})\n`
-    : `"use strict"\n// zmtp has no draft sockets yet.\nmodule.exports = require(${entry})\n`)
+  // A missing draft entry throws on import, with a message naming it (the file counts as not loaded).
+  fs.writeFileSync(path.join(tmp, "src", "draft.js"), fs.existsSync(target.draft)
+    ? `"use strict"\nmodule.exports = require(${JSON.stringify(target.draft)})\n`
+    : `"use strict"\nthrow new Error(${JSON.stringify(`conformance: no draft entry: ${target.draft} does not exist (${native ? "the native package has no draft module" : "zmtp's draft entry is not built: no src/draft.ts yet, or dist/ predates it; npm run build"})`)})\n`)
   fs.writeFileSync(path.join(tmp, "conformance-reporter.js"), REPORTER)
   // chai abbreviates values in assertion messages past 40 characters; the failure list wants them whole.
   fs.writeFileSync(path.join(tmp, "conformance-chai.js"), `"use strict"\nrequire("chai").config.truncateThreshold = 0\n`)
@@ -242,7 +270,7 @@ function listFiles(dir, only) {
     const res = only.map(g => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`))
     return all.filter(f => res.some(re => re.test(f) || re.test(f.replace(/\.ts$/, "")) || re.test(f.replace(/-test\.ts$/, ""))))
   }
-  return all.filter(f => !/draft|typings/.test(f))
+  return all.filter(f => !/typings/.test(f))
 }
 
 function runFile(tmp, deps, file, mode, logDir, timeoutSec) {
@@ -253,6 +281,7 @@ function runFile(tmp, deps, file, mode, logDir, timeoutSec) {
   const args = [mocha, "--no-parallel", "--reporter", path.join(tmp, "conformance-reporter.js"), "--require", path.join(tmp, "conformance-chai.js"), path.join("test", "unit", file)]
   if (fs.existsSync(path.join(tmp, ".mocharc.js"))) args.splice(1, 0, "--config", path.join(tmp, ".mocharc.js"))
   const env = {...process.env, TS_NODE_TRANSPILE_ONLY: "true", ZMTP_CONFORMANCE_OUT: jsonl, FORCE_COLOR: "0", NO_COLOR: "1"}
+  if (isDraft(file)) env.ZMQ_DRAFT = "true" // the draft files then throw, rather than skip, if capability.draft is not true
   const started = Date.now()
   return new Promise(resolve => {
     const child = spawn(process.execPath, args, {cwd: tmp, env, detached: true, stdio: ["ignore", fd, fd]})
@@ -263,7 +292,7 @@ function runFile(tmp, deps, file, mode, logDir, timeoutSec) {
         process.kill(-child.pid, "SIGKILL")
       } catch {}
     }, timeoutSec * 1000)
-    child.on("exit", code => {
+    child.on("exit", (code, signal) => {
       clearTimeout(timer)
       try {
         process.kill(-child.pid, "SIGKILL") // stray grandchildren (mocha re-spawns node for --expose-gc)
@@ -279,18 +308,39 @@ function runFile(tmp, deps, file, mode, logDir, timeoutSec) {
         if (n > 1) t.title += ` (#${n})`
         tests.push(t)
       }
+      const loadError = !killed && code !== 0 && !tests.length
+      if (loadError) tests.push({state: "fail", title: LOAD_ERROR, retries: 0, error: loadErrorOf(log, code ?? signal, tmp)})
       const count = s => tests.filter(t => t.state === s).length
-      resolve({pass: count("pass"), fail: count("fail"), pending: count("pending"), killed, exitCode: code,
-        seconds: Math.round((Date.now() - started) / 100) / 10, tests})
+      resolve({pass: count("pass"), fail: count("fail"), pending: count("pending"), killed, loadError: loadError || undefined,
+        exitCode: code, seconds: Math.round((Date.now() - started) / 100) / 10, tests})
     })
   })
+}
+
+// The error mocha printed when the file did not load: from the first line that looks like an error
+// ("Error: ...", "TypeError: ...", "Error [ERR_...]: ...") to the end of its message.
+function loadErrorOf(log, code, tmp) {
+  const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split(tmp + "/").join("") : ""
+  const lines = text.split("\n").map(l => l.replace(/^\s*Exception during run: /, ""))
+  const i = lines.findIndex(l => /^\s*(\w*Error|Exception)\b.*:/.test(l))
+  if (i < 0) return {message: `exit ${code}, no test reported; last output: ${lines.filter(Boolean).slice(-3).join(" / ") || "none"}`}
+  const message = []
+  const stack = []
+  for (const l of lines.slice(i)) {
+    if (/^\s+at /.test(l)) stack.push(l.trim())
+    else if (stack.length) break
+    else message.push(l.trim())
+  }
+  return {message: message.filter(Boolean).slice(0, 12).join("\n"), stack: stack.filter(l => !/node_modules[\\/]|node:internal/.test(l)).slice(0, 6)}
 }
 
 async function runMode(o, mode, deps, tooling) {
   const native = mode === "native"
   const target = native ? nativeTarget() : zmtpTarget(o)
-  const files = listFiles(o.dir, o.only)
-  if (!files.length) usage(`no test file matches ${o.only.join(",")}`)
+  const files = listFiles(o.dir, o.only).filter(f => o.draft || !isDraft(f))
+  if (!files.length) usage(`no test file matches ${o.only.join(",") || "the default set"}${o.draft ? "" : " without draft files"}`)
+  const drafts = files.filter(isDraft).length
+  if (drafts && !fs.existsSync(target.draft)) console.log(`\nconformance: no draft entry at ${target.draft}: the ${drafts} draft file(s) will count as not loaded (--no-draft leaves them out)`)
   const tmp = prepareSuite(o.dir, target, native, deps)
   const results = {}
   let version
@@ -302,7 +352,7 @@ async function runMode(o, mode, deps, tooling) {
     for (const file of files) {
       const r = await runFile(tmp, deps, file, mode, logDir, o.fileTimeout)
       results[file] = r
-      console.log(`  ${file.padEnd(38)} pass ${String(r.pass).padStart(3)}  fail ${String(r.fail).padStart(3)}  pending ${String(r.pending).padStart(3)}  ${r.seconds}s${r.killed ? `  KILLED after ${o.fileTimeout}s` : ""}`)
+      console.log(`  ${file.padEnd(38)} pass ${String(r.pass).padStart(3)}  fail ${String(r.fail).padStart(3)}  pending ${String(r.pending).padStart(3)}  ${r.seconds}s${r.killed ? `  KILLED after ${o.fileTimeout}s` : ""}${r.loadError ? `  DID NOT LOAD: ${r.tests[0].error.message.split("\n")[0]}` : ""}`)
     }
   } finally {
     if (o.keep) console.log(`conformance: kept ${tmp}`)
@@ -339,6 +389,7 @@ function compare(native, zmtp) {
   const differences = []
   const failures = []
   let both = 0
+  let draftBoth = 0
   for (const f of files) {
     const n = native?.files[f]
     const z = zmtp?.files[f]
@@ -348,12 +399,14 @@ function compare(native, zmtp) {
     for (const title of nPass) {
       const t = zByTitle.get(title)
       if (t?.state === "pass") bothHere++
-      else if (z) differences.push({file: f, title, zmtp: t?.state ?? (z.killed ? "not run (file killed)" : "not run"), error: t?.error})
+      else if (z) differences.push({file: f, title, zmtp: t?.state ?? (z.killed ? "not run (file killed)" : z.loadError ? "not run (file did not load)" : "not run"),
+        error: t?.error ?? (z.loadError ? z.tests[0].error : undefined)})
     }
     for (const t of z?.tests ?? []) {
       if (t.state === "fail") failures.push({file: f, title: t.title, hook: t.hook, passesNatively: n ? nPass.has(t.title) : null, error: t.error})
     }
     both += bothHere
+    if (isDraft(f)) draftBoth += bothHere
     rows.push({file: f, n, z, bothHere})
   }
   const sum = (get, k) => rows.reduce((a, r) => a + (get(r)?.[k] ?? 0), 0)
@@ -361,17 +414,20 @@ function compare(native, zmtp) {
     n: {pass: sum(r => r.n, "pass"), fail: sum(r => r.n, "fail"), pending: sum(r => r.n, "pending")},
     z: {pass: sum(r => r.z, "pass"), fail: sum(r => r.z, "fail"), pending: sum(r => r.z, "pending")},
     both,
+    draft: {files: rows.filter(r => isDraft(r.file)).length, both: draftBoth, nPass: rows.filter(r => isDraft(r.file)).reduce((a, r) => a + (r.n?.pass ?? 0), 0)},
   }
   return {rows, totals, differences, failures}
 }
 
-const cell = r => (r ? `${r.pass} / ${r.fail} / ${r.pending}${r.killed ? " (killed)" : ""}` : "–")
+const cell = r => (r ? `${r.pass} / ${r.fail} / ${r.pending}${r.killed ? " (killed)" : ""}${r.loadError ? " (did not load)" : ""}` : "–")
 const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : "–")
 
 function printTable({rows, totals}) {
-  console.log(`\n${"file".padEnd(38)} ${"native p/f/pend".padEnd(18)} ${"zmtp p/f/pend".padEnd(18)} zmtp passes of native passes`)
-  for (const r of rows) console.log(`${r.file.padEnd(38)} ${cell(r.n).padEnd(18)} ${cell(r.z).padEnd(18)} ${r.n ? `${r.bothHere}/${r.n.pass}` : ""}`)
-  console.log(`${"total".padEnd(38)} ${cell(totals.n).padEnd(18)} ${cell(totals.z).padEnd(18)} ${totals.both}/${totals.n.pass} = ${pct(totals.both, totals.n.pass)}`)
+  const w = Math.max(18, ...rows.flatMap(r => [cell(r.n).length, cell(r.z).length]))
+  console.log(`\n${"file".padEnd(38)} ${"native p/f/pend".padEnd(w)} ${"zmtp p/f/pend".padEnd(w)} zmtp passes of native passes`)
+  for (const r of rows) console.log(`${r.file.padEnd(38)} ${cell(r.n).padEnd(w)} ${cell(r.z).padEnd(w)} ${r.n ? `${r.bothHere}/${r.n.pass}` : ""}`)
+  console.log(`${"total".padEnd(38)} ${cell(totals.n).padEnd(w)} ${cell(totals.z).padEnd(w)} ${totals.both}/${totals.n.pass} = ${pct(totals.both, totals.n.pass)}`)
+  if (totals.draft.files) console.log(`${"of which draft files".padEnd(38)} ${"".padEnd(w)} ${"".padEnd(w)} ${totals.draft.both}/${totals.draft.nPass}`)
 }
 
 function firstLine(e) {
@@ -385,7 +441,7 @@ function markdown(native, zmtp, cmp) {
   const n = native ?? {}
   const zjs = (zmtp ?? native)?.zeromqjs ?? {}
   L.push(`Run of ${(z.date ?? n.date ?? "").slice(0, 10)}: zeromq.js commit \`${zjs.commit}\`${zjs.date ? ` (${zjs.date})` : ""}; native: ${n.target ?? "–"}, libzmq ${n.libzmqVersion ?? "–"}; ${z.target ?? "zmtp: –"}. Mocha ${(z.tooling ?? n.tooling)?.mocha ?? "?"}, one process per file, not parallel, retries and timeout as in the suite's .mocharc.js.`)
-  L.push(`Files: \`test/unit/*-test.ts\` without draft and typings files. Cells: pass / fail / pending (a failed hook counts as a failure; the tests it skips count nowhere).`)
+  L.push(`Files: \`test/unit/*-test.ts\` without typings files${totals.draft.files ? "; the draft files (`socket-draft-*`, `zmq-draft`) run with `ZMQ_DRAFT=true`" : " and, in these results, without draft files"}. Cells: pass / fail / pending (a failed hook counts as a failure, and so does a file that did not load; the tests they skip count nowhere).`)
   L.push("")
   L.push("| file | native | zmtp | zmtp passes of native passes |")
   L.push("|---|---|---|---|")
@@ -393,6 +449,7 @@ function markdown(native, zmtp, cmp) {
   L.push(`| **total** | **${cell(totals.n)}** | **${cell(totals.z)}** | **${totals.both} / ${totals.n.pass} = ${pct(totals.both, totals.n.pass)}** |`)
   L.push("")
   L.push(`Target: at least 97% of the native passes. ${totals.both >= Math.ceil(0.97 * totals.n.pass) ? "Met" : `Not met (${Math.ceil(0.97 * totals.n.pass)} needed)`}.`)
+  if (totals.draft.files) L.push(`Draft files: zmtp passes ${totals.draft.both} of their ${totals.draft.nPass} native passes${totals.draft.nPass && totals.draft.both === totals.draft.nPass ? " (all)" : ""}.`)
   L.push("")
   L.push(`### Tests that pass natively but not against zmtp (${differences.length})`)
   L.push("")
