@@ -86,11 +86,16 @@ export class Endpoints {
   }
 
   unbind(address: string): void {
-    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    if (!checkTermEndpoint(address, this.udpAllowed)) throw errnoError("ENOENT", undefined, address)
     if (this.endUdp(address)) return
     const i = this.binds.findIndex(b => b.address === address)
     if (i < 0) throw errnoError("ENOENT", undefined, address)
     this.binds.splice(i, 1)[0]!.close()
+  }
+
+  private get udpAllowed(): boolean {
+    const type = this.host.typeName
+    return type === "RADIO" || type === "DISH" || type === "DGRAM"
   }
 
   /** Ends the udp:// endpoint of that address, if there is one. */
@@ -122,7 +127,7 @@ export class Endpoints {
 
   disconnect(address: string): void {
     // libzmq's term_endpoint reads the scheme first: EINVAL / EPROTONOSUPPORT before ENOENT.
-    if (!checkTermEndpoint(address)) throw errnoError("ENOENT", undefined, address)
+    if (!checkTermEndpoint(address, this.udpAllowed)) throw errnoError("ENOENT", undefined, address)
     if (this.endUdp(address)) return
     const i = this.connects.findIndex(c => c.address === address)
     if (i >= 0) {

@@ -33,12 +33,14 @@ const LIBZMQ_HAS = new Set(["tipc", "ws"])
  * For unbind() and disconnect() (libzmq term_endpoint): the address is checked as far as libzmq
  * checks it before looking the endpoint up, which is its scheme only (parse_uri, check_protocol):
  * "tcp://x" or a port of 70000 is ENOENT there, not EINVAL. Returns false where it names a
- * transport zmtp lacks but libzmq has, which can only be ENOENT.
+ * transport zmtp lacks but libzmq has, which can only be ENOENT. `udpAllowed`: the socket type may
+ * use udp:// at all.
  */
-export function checkTermEndpoint(address: string): boolean {
+export function checkTermEndpoint(address: string, udpAllowed: boolean): boolean {
   const m = typeof address === "string" ? /^([a-z0-9+.-]+):\/\//i.exec(address) : null
   if (m && LIBZMQ_HAS.has(m[1]!.toLowerCase())) return false
-  parseScheme(address)
+  // check_protocol: udp:// belongs to RADIO, DISH and DGRAM only.
+  if (parseScheme(address).protocol === "udp" && !udpAllowed) throw errnoError("ENOCOMPATPROTO", undefined, address)
   return true
 }
 
