@@ -24,10 +24,12 @@ import {availableParallelism, tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmtp from "../../src/index.js"
-import {normalise, type Zmq} from "./harness.js"
+import * as zmtpDraft from "../../src/draft.js"
+import {normalise, type Draft, type Zmq} from "./harness.js"
 import {scenarios} from "./scenarios.js"
 
 const zmtpAsZmq = zmtp as unknown as Zmq
+const zmtpAsDraft = zmtpDraft as unknown as Draft
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
 /** scenario name → the zmtp bug that makes it differ (the report names file and fix). */
@@ -52,15 +54,16 @@ type Outcome = {ok: unknown} | {threw: string}
 const RUNNER = `
 import {createRequire} from "node:module"
 import {writeFileSync} from "node:fs"
-const [zeromqEntry, scenariosJs, harnessJs, out, name] = process.argv.slice(2)
+const [zeromqEntry, draftEntry, scenariosJs, harnessJs, out, name] = process.argv.slice(2)
 const zmq = createRequire(import.meta.url)(zeromqEntry)
+const draft = createRequire(import.meta.url)(draftEntry)
 const {scenarios} = await import(scenariosJs)
 const {normalise} = await import(harnessJs)
 let result
 let timer
 const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("scenario timed out (15 s)")), 15000)))
 try {
-  result = {ok: JSON.parse(JSON.stringify(normalise(await Promise.race([scenarios[name](zmq), timeout])) ?? null))}
+  result = {ok: JSON.parse(JSON.stringify(normalise(await Promise.race([scenarios[name](zmq, draft), timeout])) ?? null))}
 } catch (e) {
   result = {threw: String((e && e.stack) || e)}
 }
@@ -72,9 +75,9 @@ process.exit(0)
 const reference: Record<string, Outcome> = {}
 
 /** Runs one scenario with zeromq.js in a fresh node process. */
-async function referenceRun(dir: string, zeromqEntry: string, name: string, index: number): Promise<Outcome> {
+async function referenceRun(dir: string, zeromqEntry: string, draftEntry: string, name: string, index: number): Promise<Outcome> {
   const out = join(dir, `result-${index}.json`)
-  const args = [join(dir, "runner.mjs"), zeromqEntry, join(dir, "scenarios.js"), join(dir, "harness.js"), out, name]
+  const args = [join(dir, "runner.mjs"), zeromqEntry, draftEntry, join(dir, "scenarios.js"), join(dir, "harness.js"), out, name]
   const child = spawn(process.execPath, args, {stdio: ["ignore", "ignore", "pipe"]})
   let stderr = ""
   child.stderr.on("data", d => (stderr += d))
@@ -97,21 +100,22 @@ beforeAll(async () => {
   writeFileSync(join(dir, "package.json"), JSON.stringify({type: "module"}))
   writeFileSync(join(dir, "runner.mjs"), RUNNER)
   const zeromqEntry = createRequire(join(root, "package.json")).resolve("zeromq")
+  const draftEntry = createRequire(join(root, "package.json")).resolve("zeromq/draft")
   const names = Object.keys(scenarios)
   let next = 0
   const worker = async () => {
     while (next < names.length) {
       const i = next++
-      reference[names[i]!] = await referenceRun(dir, zeromqEntry, names[i]!, i)
+      reference[names[i]!] = await referenceRun(dir, zeromqEntry, draftEntry, names[i]!, i)
     }
   }
   await Promise.all(Array.from({length: Math.max(2, Math.min(4, availableParallelism()))}, worker))
 }, 300000)
 
 /** Runs a scenario with zmtp: its result as the reference run stores it (JSON), or its error. */
-async function runZmtp(scenario: (zmq: Zmq) => Promise<unknown>): Promise<Outcome> {
+async function runZmtp(scenario: (zmq: Zmq, draft: Draft) => Promise<unknown>): Promise<Outcome> {
   try {
-    return {ok: JSON.parse(JSON.stringify(normalise(await scenario(zmtpAsZmq)) ?? null))}
+    return {ok: JSON.parse(JSON.stringify(normalise(await scenario(zmtpAsZmq, zmtpAsDraft)) ?? null))}
   } catch (e) {
     return {threw: String(e instanceof Error ? e.stack : e)}
   }

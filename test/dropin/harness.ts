@@ -9,6 +9,8 @@ import {tmpdir} from "node:os"
 import {join} from "node:path"
 
 export type Zmq = typeof import("zeromq")
+/** The draft module: `zeromq/draft`, or zmtp's src/draft.ts. */
+export type Draft = typeof import("zeromq/draft")
 export type Transport = "tcp" | "ipc" | "inproc"
 export const TRANSPORTS: Transport[] = ["tcp", "ipc", "inproc"]
 
@@ -248,14 +250,14 @@ export class Env {
   }
 }
 
-export type Scenario = (zmq: Zmq) => Promise<unknown>
+export type Scenario = (zmq: Zmq, draft: Draft) => Promise<unknown>
 
 /** A scenario with an Env that is always cleaned up. */
-export function withEnv(body: (zmq: Zmq, env: Env) => Promise<unknown>): Scenario {
-  return async zmq => {
+export function withEnv(body: (zmq: Zmq, env: Env, draft: Draft) => Promise<unknown>): Scenario {
+  return async (zmq, draft) => {
     const env = new Env(zmq)
     try {
-      return await body(zmq, env)
+      return await body(zmq, env, draft)
     } finally {
       env.close()
     }

@@ -28,6 +28,7 @@ import {
   type Zmq,
 } from "./harness.js"
 import {lifecycleScenarios} from "./scenarios-lifecycle.js"
+import {draftScenarios} from "./scenarios-draft.js"
 
 export const scenarios: Record<string, Scenario> = {}
 
@@ -1727,4 +1728,4 @@ scenarios["bindSync and unbindSync on inproc and tcp"] = withEnv(async (zmq, env
   return out
 })
 
-Object.assign(scenarios, lifecycleScenarios)
+Object.assign(scenarios, lifecycleScenarios, draftScenarios)
