@@ -14,7 +14,6 @@ import {errnoError} from "./errors.js"
 import {Socket, usablePattern} from "./sockets/socket.js"
 import type {MessageLike} from "./sockets/message.js"
 import type {ReadableOptions, WritableOptions} from "./sockets/socket-properties.js"
-import type {DishPattern} from "./sockets/types/dish.js"
 import type {PeerPattern} from "./sockets/types/peer.js"
 import {SocketTypeId} from "./wire/socket-type.js"
 import {GROUP_MAX_LENGTH, groupName} from "./wire/group.js"
@@ -52,12 +51,16 @@ function parts(message: MessageLike | MessageLike[]): MessageLike[] {
   return Array.isArray(message) ? message : [message]
 }
 
-/** zmq_msg_set_group: the group as libzmq keeps it, or a synchronous EINVAL. */
+/** The group libzmq makes of a string or Buffer (a C string: it ends at a NUL); undefined is EINVAL. */
 function toGroup(value: unknown): Buffer {
   if (value === undefined) throw errnoError("EINVAL")
-  const group = groupName(Buffer.isBuffer(value) ? value : String(value))
-  if (group.length > GROUP_MAX_LENGTH) throw errnoError("EINVAL")
-  return group
+  return groupName(Buffer.isBuffer(value) ? value : String(value))
+}
+
+/** zmq_msg_set_group(msg, const char *): strnlen cuts a longer group to 255 bytes (msg.cpp). */
+function sendGroup(value: unknown): Buffer {
+  const group = toGroup(value)
+  return group.length > GROUP_MAX_LENGTH ? group.subarray(0, GROUP_MAX_LENGTH) : group
 }
 
 /** zmq_msg_set_routing_id: a uint32 other than 0, or a synchronous EINVAL. */
@@ -113,7 +116,7 @@ export class Radio extends DraftSocket {
   }
   send(message: MessageLike, options: RadioGroupOptions): Promise<void> {
     checkSendArguments(this, message, options)
-    const group = toGroup(options.group)
+    const group = sendGroup(options.group)
     return plainSend.call(this as unknown as Socket, [group, ...parts(message)])
   }
 }
@@ -126,14 +129,7 @@ export class Dish extends DraftSocket {
   constructor(options?: SocketOptions) {
     super(SocketTypeId.DISH, options)
   }
-  /** zmq_join for each group: EINVAL when one is joined already or is over 255 bytes. */
-  join(...values: Array<Buffer | string>): void {
-    for (const value of values) (usablePattern(this as unknown as Socket) as DishPattern).join(toGroup(value))
-  }
-  /** zmq_leave for each group: EINVAL when one is not joined. */
-  leave(...values: Array<Buffer | string>): void {
-    for (const value of values) (usablePattern(this as unknown as Socket) as DishPattern).leave(toGroup(value))
-  }
+  // join() and leave() are the plain socket's (zmq_join / zmq_leave; types/dish.ts).
 }
 
 /** GATHER: a single-part PULL fed by SCATTERs. */

@@ -13,6 +13,7 @@
  */
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
+import {encodeJoin, encodeLeave} from "../wire/group.js"
 import {encodeCommand, parseCommand} from "../wire/command.js"
 import {encodeFrame, FLAG_COMMAND, FLAG_MORE, FrameDecoder, frameBody, frameHeaderSize, writeFrameHeader} from "../wire/frame.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
@@ -241,7 +242,7 @@ export class ZmtpEncoder {
    */
   private subscriptionFrame(msg: Msg): Buffer {
     const topic = msg[0] ?? Buffer.alloc(0)
-    if (this.groups) return encodeCommand(msg.subscribe ? "JOIN" : "LEAVE", topic)
+    if (this.groups) return msg.subscribe ? encodeJoin(topic) : encodeLeave(topic)
     if (this.peerIs31) return encodeCommand(msg.subscribe ? "SUBSCRIBE" : "CANCEL", topic)
     return encodeFrame(messageFormBody(msg))
   }

@@ -35,7 +35,7 @@ export class Endpoints {
     if (endpoint.protocol === "udp") {
       const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
       this.udp.push(session)
-      this.host.options.lastEndpoint = address
+      this.host.options.lastEndpoint = udpLastEndpoint(address)
       return session.open().catch(e => {
         this.udp.splice(this.udp.indexOf(session), 1)
         throw e
@@ -60,7 +60,7 @@ export class Endpoints {
       // a failure to bind then ends it (there is no caller left to tell).
       const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
       this.udp.push(session)
-      this.host.options.lastEndpoint = address
+      this.host.options.lastEndpoint = udpLastEndpoint(address)
       session.open().catch(() => this.udp.splice(this.udp.indexOf(session), 1))
       return
     }
@@ -112,7 +112,7 @@ export class Endpoints {
     if (endpoint.protocol === "udp") {
       const session = new UdpSession(host, endpoint.udp, "radio")
       this.udp.push(session)
-      host.options.lastEndpoint = address
+      host.options.lastEndpoint = udpLastEndpoint(address)
       // A failure to open a sending socket (none is expected) leaves the messages queued.
       session.open().catch(() => {})
       return
@@ -149,4 +149,12 @@ export class Endpoints {
     for (const b of this.binds.splice(0)) b.close(true)
     return kept
   }
+}
+
+/**
+ * libzmq's ZMQ_LAST_ENDPOINT for udp:// is the address without its scheme, as given
+ * ("127.0.0.1:*" stays so): udp_address_t::to_string returns the name it resolved.
+ */
+function udpLastEndpoint(address: string): string {
+  return address.slice(address.indexOf("://") + 3)
 }

@@ -4,6 +4,8 @@
  * calls these hooks; each type's file (types/*.ts) is small because the strategies (lb, fq and
  * the subscription trie) carry the common work, as in libzmq.
  */
+import type {Buffer} from "node:buffer"
+import {errnoError} from "../errors.js"
 import type {Msg, Pipe} from "../engine/pipe.js"
 import type {SocketOptions} from "./sockopt.js"
 
@@ -54,6 +56,14 @@ export abstract class Pattern {
   abstract get canSend(): boolean
   /** ZMQ_POLLIN: a receive would succeed now. */
   abstract get canRecv(): boolean
+
+  /** zmq_join / zmq_leave: only a DISH has groups (dish.ts); libzmq's default is ENOTSUP. */
+  join(_group: Buffer): void {
+    throw errnoError("ENOTSUP")
+  }
+  leave(_group: Buffer): void {
+    throw errnoError("ENOTSUP")
+  }
 
   /** ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE set on the socket (SUB, and XPUB in manual mode). */
   subscribe(_topic: Buffer): void {}

@@ -5,7 +5,7 @@
  * BoundEndpoint with its accepted peers. Routing is the socket type's pattern (types/*), the
  * blocking operations are operations.ts, and the options sockopt.ts.
  */
-import type {Buffer} from "node:buffer"
+import {Buffer} from "node:buffer"
 import {busyBinding, errnoError} from "../errors.js"
 import {context as defaultContext, assignOptions, Context} from "../context.js"
 import {Pipe, type PipeOwner} from "../engine/pipe.js"
@@ -16,6 +16,7 @@ import {hasQueued} from "../session/queued.js"
 import {setZapDealerFactory, type ZapDealer} from "../session/security.js"
 import type {SocketEvent} from "../transport/stream.js"
 import type {Observer} from "../observer.js"
+import {groupName} from "../wire/group.js"
 import {socketTypeName, SocketTypeId, type SocketTypeName} from "../wire/socket-type.js"
 import {checkArgumentCount} from "../native-class.js"
 import type {MessageLike} from "./message.js"
@@ -335,6 +336,26 @@ export class Socket {
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) throw busyBinding()
     return this.#ops.receive()
+  }
+
+  // ---- groups (zmq_join / zmq_leave) --------------------------------------------------------
+
+  /**
+   * zeromq.js's native Socket has join and leave in a draft build (socket.cc Join/Leave), on every
+   * type: a DISH joins each group (a C string: it ends at a NUL); any other type is ENOTSUP.
+   */
+  join(...values: Array<Buffer | string>): void {
+    for (const value of values) {
+      this.#checkUsable()
+      this.#pattern.join(groupName(Buffer.isBuffer(value) ? value : String(value)))
+    }
+  }
+
+  leave(...values: Array<Buffer | string>): void {
+    for (const value of values) {
+      this.#checkUsable()
+      this.#pattern.leave(groupName(Buffer.isBuffer(value) ? value : String(value)))
+    }
   }
 
   // ---- close --------------------------------------------------------------------------------

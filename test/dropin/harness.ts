@@ -10,7 +10,7 @@ import {join} from "node:path"
 
 export type Zmq = typeof import("zeromq")
 /** The draft module: `zeromq/draft`, or zmtp's src/draft.ts. */
-export type Draft = typeof import("zeromq/draft")
+export type Draft = typeof import("zeromq/draft.js")
 export type Transport = "tcp" | "ipc" | "inproc"
 export const TRANSPORTS: Transport[] = ["tcp", "ipc", "inproc"]
 

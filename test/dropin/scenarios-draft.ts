@@ -59,7 +59,7 @@ scenarios["draft: errors of send, join and leave"] = withEnv(async (zmq, env, dr
   out.clientMultipart = await attempt(() => client.send(["a", "b"]))
   out.scatterMultipart = await attempt(() => scatter.send(["a", "b"]))
   out.radioNoGroup = thrown(() => radio.send("x", {}))
-  out.radioLongGroup = thrown(() => radio.send("x", {group: "g".repeat(256)}))
+  out.radioLongGroup = await attempt(() => radio.send("x", {group: "g".repeat(256)}))
   out.radioMultipart = await attempt(() => radio.send(["a", "b"], {group: "g"}))
   out.joinTwice = thrown(() => dish.join("a", "a"))
   out.leaveUnknown = thrown(() => dish.leave("zz"))
@@ -69,6 +69,9 @@ scenarios["draft: errors of send, join and leave"] = withEnv(async (zmq, env, dr
   out.udpBindRadio = await attempt(() => radio.bind("udp://127.0.0.1:5555"))
   out.udpConnectDish = thrown(() => dish.connect("udp://127.0.0.1:5555"))
   out.udpUnicastWithInterface = thrown(() => radio.connect("udp://127.0.0.1;127.0.0.2:5555"))
+  const udpDish = env.track(new draft.Dish()) as Loose
+  await udpDish.bind("udp://127.0.0.1:*")
+  out.udpLastEndpoint = udpDish.lastEndpoint
   dish.close()
   out.joinClosed = thrown(() => dish.join("c"))
   radio.close()
@@ -100,15 +103,22 @@ for (const t of TRANSPORTS) {
     dish.join("fo\0ba", "ba\0fo")
     dish.leave("fo")
     const dishAt = await env.bind(dish, t)
+    // A libzmq DISH sends its JOINs to a new connection only while a receive is pending (they are
+    // commands its application thread processes), so the receive starts first, as in zeromq.js's
+    // own radio-dish test.
+    const receiving = (async () => {
+      const got: unknown[] = []
+      for (let i = 0; i < 2; i++) {
+        const [msg, meta] = await dish.receive()
+        got.push([msg.toString(), Object.keys(meta), Buffer.isBuffer(meta.group), meta.group.toString()])
+      }
+      return got
+    })()
     const radio = env.track(new draft.Radio())
     radio.connect(dishAt)
-    await sleep(50)
+    await sleep(100)
     for (const m of ["foo", "bar", "baz", "qux"]) await radio.send(m, {group: Buffer.from(m.slice(0, 2))})
-    const got: unknown[] = []
-    for (let i = 0; i < 2; i++) {
-      const [msg, meta] = await dish.receive()
-      got.push([msg.toString(), Object.keys(meta), Buffer.isBuffer(meta.group), meta.group.toString()])
-    }
+    const got = await receiving
     out.dish = got
 
     const gather = env.track(new draft.Gather())

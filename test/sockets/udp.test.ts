@@ -53,7 +53,8 @@ test("RADIO → DISH over udp unicast: one datagram per message, [group length, 
   const dish = track(new draft.Dish())
   dish.join("weather")
   await dish.bind(`udp://127.0.0.1:${port}`)
-  expect(dish.lastEndpoint).toBe(`udp://127.0.0.1:${port}`)
+  // libzmq reports a udp endpoint without its scheme.
+  expect(dish.lastEndpoint).toBe(`127.0.0.1:${port}`)
   const radio = track(new draft.Radio())
   radio.connect(`udp://127.0.0.1:${port}`)
   const [msg, {group}] = await sendUntilReceived(radio, dish, "sunny", "weather")

@@ -13,7 +13,7 @@ import {Buffer} from "node:buffer"
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
 import {subscription} from "../../engine/subscription.js"
-import {GROUP_MAX_LENGTH} from "../../wire/group.js"
+import {GROUP_MAX_LENGTH, groupName} from "../../wire/group.js"
 import {Pattern} from "../pattern.js"
 import {FairQueue} from "../strategies/fq.js"
 
@@ -38,13 +38,13 @@ export class DishPattern extends Pattern {
     this.fq.activate(pipe)
   }
 
-  join(group: Buffer): void {
+  override join(group: Buffer): void {
     const key = group.toString("latin1")
     if (group.length > GROUP_MAX_LENGTH || this.groups.has(key)) throw errnoError("EINVAL")
     this.groups.add(key)
     this.toConnected(subscription(group, true))
   }
-  leave(group: Buffer): void {
+  override leave(group: Buffer): void {
     const key = group.toString("latin1")
     if (group.length > GROUP_MAX_LENGTH || !this.groups.delete(key)) throw errnoError("EINVAL")
     this.toConnected(subscription(group, false))
@@ -62,7 +62,8 @@ export class DishPattern extends Pattern {
       const msg = this.fq.recv()
       if (msg === undefined) return undefined
       if (msg.length !== 2 || msg[0]!.length > GROUP_MAX_LENGTH) continue
-      const group = msg[0]!
+      // libzmq matches a group as a C string (set_group): a NUL inside ends it.
+      const group = groupName(msg[0]!)
       if (!this.groups.has(group.toString("latin1"))) continue
       // zeromq.js's receive form for a DISH (socket.cc Receive): the message, then its group.
       return [msg[1]!, {group}] as unknown as Msg

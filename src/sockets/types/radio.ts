@@ -10,6 +10,7 @@
  */
 import {errnoError} from "../../errors.js"
 import type {Msg, Pipe} from "../../engine/pipe.js"
+import {groupName} from "../../wire/group.js"
 import {Pattern} from "../pattern.js"
 import {checkSinglePart} from "../strategies/single-part.js"
 
@@ -30,7 +31,7 @@ export class RadioPattern extends Pattern {
   readable(pipe: Pipe): void {
     for (let msg = pipe.read(); msg; msg = pipe.read()) {
       if (msg.subscribe === undefined) continue // only JOIN/LEAVE come up from a DISH
-      const group = msg[0]!.toString("latin1")
+      const group = groupName(msg[0]!).toString("latin1") // a C string in libzmq
       let pipes = this.joined.get(group)
       if (msg.subscribe) {
         if (!pipes) this.joined.set(group, (pipes = new Map()))
