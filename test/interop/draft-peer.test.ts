@@ -8,14 +8,12 @@
  *
  * CHANNEL: a PAIR of single-part messages. libzmq's is zeromq.js's native Socket of type 20, so
  * this runs zmtp↔libzmq both ways over tcp and ipc, and each library with itself over inproc;
- * libzmq↔libzmq runs today and checks the harness.
- *
- * zmtp's module is loaded on first use, through a specifier tsc does not resolve, so this file
- * loads and runs its libzmq cases before src/draft-extra.ts exists.
+ * libzmq↔libzmq checks the harness.
  */
 import {describe, expect, test} from "vitest"
 import * as zmq from "zeromq"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
+import * as draftExtra from "../../src/draft-extra.js"
 
 type Lib = "zmtp" | "libzmq"
 
@@ -37,9 +35,7 @@ interface Extra {
   Channel: new (options?: object) => Sock
 }
 
-const ZMTP_EXTRA = "../../src/draft-extra.js"
-let extra: Promise<Extra> | undefined
-const zmtpExtra = (): Promise<Extra> => (extra ??= import(/* @vite-ignore */ ZMTP_EXTRA))
+const zmtpExtra = async (): Promise<Extra> => draftExtra as unknown as Extra
 
 /** libzmq's draft types without a zeromq.js class: its native Socket takes the type number. */
 const NativeSocket = (zmq as unknown as {Socket: new (type: number, options?: object) => Sock}).Socket

@@ -4,15 +4,13 @@
  * libraries: zmtp→libzmq, libzmq→zmtp, zmtp→zmtp, and libzmq→libzmq, which is the reference
  * (what libzmq does is what zmtp must do) and checks this harness on its own. Then the errors a
  * misuse gives, field for field libzmq's.
- *
- * zmtp's draft classes (src/draft.ts) are loaded on first use through a specifier tsc does not
- * resolve, so this file loads, type-checks and runs its libzmq↔libzmq cases without them.
  */
 import {describe, expect, test} from "vitest"
 import dgram from "node:dgram"
 // "zeromq/draft.js", not "zeromq/draft": tsc does not find the types of the bare form here
 // (TS2307; zeromq has no exports map), and the .js form finds draft.d.ts beside draft.js.
 import * as zmqDraft from "zeromq/draft.js"
+import * as zmtpDraft from "../../src/draft.js"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import {radioDishFilter, sendUntil, type DishLike, type Lib} from "../helpers/draft-scenarios.mjs"
 
@@ -42,10 +40,7 @@ const PAIRS: [Lib, Lib][] = [
   ["libzmq", "libzmq"],
 ]
 
-const ZMTP_DRAFT = "../../src/draft.js"
-let zmtpDraft: Promise<DraftModule> | undefined
-const draftOf = (lib: Lib): Promise<DraftModule> =>
-  lib === "libzmq" ? Promise.resolve(zmqDraft as unknown as DraftModule) : (zmtpDraft ??= import(/* @vite-ignore */ ZMTP_DRAFT))
+const draftOf = async (lib: Lib): Promise<DraftModule> => (lib === "libzmq" ? zmqDraft : zmtpDraft) as unknown as DraftModule
 
 const track = socketTracker()
 async function make(lib: Lib, cls: ClassName, options: Record<string, unknown> = {}): Promise<DraftSock> {
