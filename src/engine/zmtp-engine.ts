@@ -38,6 +38,11 @@ export interface ZmtpEngineOptions extends HeartbeatOptions {
   handshakeInterval: number
   /** "tcp://127.0.0.1:5555" and the like, for events and the wire trace. */
   address: string
+  /**
+   * False over ws:// (zws-stream.ts): no greeting, the upgrade chose the mechanism, and the peer
+   * takes subscriptions in the 1/0 message form, as a ZMTP 3.0 peer does (libzmq ws_encoder.cpp).
+   */
+  greeting?: boolean
 }
 
 /**
@@ -93,7 +98,12 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
 
   /** Sends our greeting and starts the handshake deadline. */
   start(): void {
-    this.greeting.start(encodeGreeting(this.mechanism.name, this.mechanism.asServer))
+    if (this.options.greeting === false) {
+      this.greeted(3, 0)
+      this.greeting.sendReady()
+    } else {
+      this.greeting.start(encodeGreeting(this.mechanism.name, this.mechanism.asServer))
+    }
     if (this.options.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(() => {
         this.fail(new ZmtpError("ERR_ZMTP_HANDSHAKE_TIMEOUT", `ZMTP handshake not complete within ${this.options.handshakeInterval} ms`, {fatal: false, kind: "other"}))

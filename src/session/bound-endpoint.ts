@@ -3,12 +3,10 @@
  * its handshake is done, and that pipe ends with the connection (28..31/ZMTP: a bind-side peer's
  * queue is destroyed with it); there is nothing to redial.
  */
-import type net from "node:net"
 import type {Engine} from "../engine/engine.js"
 import type {Pipe} from "../engine/pipe.js"
 import type {InprocBinder} from "../transport/inproc.js"
-import {StreamListener} from "../transport/stream.js"
-import type {Endpoint} from "../transport/endpoint.js"
+import {StreamListener, type Connection, type StreamEndpoint} from "../transport/stream.js"
 import type {SessionHost} from "./host.js"
 import {startEngine} from "./start-engine.js"
 
@@ -22,13 +20,13 @@ export class BoundEndpoint {
   constructor(private readonly host: SessionHost) {}
 
   /** A listener for a tcp:// or ipc:// endpoint (not listening yet). */
-  listen(endpoint: Extract<Endpoint, {protocol: "tcp" | "ipc"}>): StreamListener {
+  listen(endpoint: StreamEndpoint): StreamListener {
     const listener = new StreamListener(endpoint, this.host.options, stream => this.accepted(stream), e => this.host.emit(e))
     this.listener = listener
     return listener
   }
 
-  private accepted(stream: net.Socket): void {
+  private accepted(stream: Connection): void {
     const host = this.host
     // ZMQ_TCP_ACCEPT_FILTER: a peer outside the allowed networks is closed at once.
     if (host.closed || (stream.remoteAddress && !host.options.acceptsPeer(stream.remoteAddress))) {

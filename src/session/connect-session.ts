@@ -5,11 +5,10 @@
  * whose pipe still holds messages keeps dialling within linger (libzmq's session_base::process_term).
  */
 import type {Buffer} from "node:buffer"
-import type net from "node:net"
 import type {Engine} from "../engine/engine.js"
 import type {Pipe} from "../engine/pipe.js"
 import type {InprocConnecter} from "../transport/inproc.js"
-import {StreamConnecter} from "../transport/stream.js"
+import {StreamConnecter, type Connection, type StreamEndpoint} from "../transport/stream.js"
 import type {Endpoint} from "../transport/endpoint.js"
 import type {SessionHost} from "./host.js"
 import {hasQueued} from "./queued.js"
@@ -34,7 +33,7 @@ export class ConnectSession implements LingerWork {
 
   /** Dials a tcp:// or ipc:// endpoint (inproc is joined by inproc-join.ts). */
   dial(): void {
-    const endpoint = this.endpoint as Extract<Endpoint, {protocol: "tcp" | "ipc"}>
+    const endpoint = this.endpoint as StreamEndpoint
     this.connecter = new StreamConnecter(endpoint, this.host.options, stream => this.connected(stream), e => this.host.emit(e))
     this.connecter.start()
   }
@@ -46,7 +45,7 @@ export class ConnectSession implements LingerWork {
     return pipe
   }
 
-  private connected(stream: net.Socket): void {
+  private connected(stream: Connection): void {
     const {host, address} = this
     const connecter = this.connecter!
     const engine = startEngine(host, stream, address, {

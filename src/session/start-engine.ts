@@ -3,15 +3,15 @@
  * STREAM socket a raw one (no handshake, so "connected" at once). A failed handshake is reported
  * as zeromq.js reports it: handshake:error:auth / :protocol / :other events.
  */
-import type net from "node:net"
 import {errnoError} from "../errors.js"
 import type {Engine} from "../engine/engine.js"
 import type {PeerInfo} from "../engine/pipe.js"
 import {RawEngine} from "../engine/raw-engine.js"
 import {ZmtpEngine} from "../engine/zmtp-engine.js"
+import {ZwsStream} from "../engine/zws-stream.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError, ZapProtocolError} from "../mechanism/zap.js"
-import type {SocketEvent} from "../transport/stream.js"
+import type {Connection, SocketEvent} from "../transport/stream.js"
 import {ZmtpError} from "../wire/errors.js"
 import type {SessionHost} from "./host.js"
 import {chooseMechanism} from "./security.js"
@@ -25,7 +25,7 @@ export interface ConnectionHandler {
 }
 
 /** The engine, started; null when this connection cannot start at all (missing CURVE keys). */
-export function startEngine(host: SessionHost, stream: net.Socket, address: string, handler: ConnectionHandler): Engine | null {
+export function startEngine(host: SessionHost, stream: Connection, address: string, handler: ConnectionHandler): Engine | null {
   if (host.typeName === "STREAM") {
     const raw = new RawEngine(stream, address, handler)
     raw.start()
@@ -53,6 +53,7 @@ export function startEngine(host: SessionHost, stream: net.Socket, address: stri
       heartbeatTimeToLive: o.heartbeatTimeToLive,
       heartbeatTimeout: o.heartbeatTimeout,
       address,
+      greeting: !(stream instanceof ZwsStream),
     },
     {
       onHandshake: handler.onHandshake,

@@ -4,6 +4,7 @@
  *   ipc://path           a Unix domain socket; ipc://@name is Linux's abstract namespace; ipc://* a temp path
  *   inproc://name        in-process, no kernel socket
  *   udp://[source;]host:port   datagrams, for RADIO/DISH/DGRAM only (udp-address.ts)
+ *   ws://host:port[/path]      ZMTP over WebSocket (ws-upgrade.ts); wss:// the same over TLS
  * Errors match zeromq.js: EINVAL for a malformed address, EPROTONOSUPPORT for an unknown scheme,
  * both carrying `address`.
  */
@@ -19,15 +20,23 @@ export type Endpoint =
   | {protocol: "ipc"; address: string; path: string}
   | {protocol: "inproc"; address: string; name: string}
   | {protocol: "udp"; address: string; udp: UdpAddress}
+  | WsEndpoint
 
-const SUPPORTED = new Set(["tcp", "ipc", "inproc", "udp"])
-const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm", "ws", "wss"])
+/**
+ * ws:// and wss://: a tcp endpoint and a path. libzmq (ws_address.cpp) takes the path from the
+ * LAST "/" ("ws://h:1/a/b" has path "/b") and "/" when there is none; its server ignores the path
+ * a client asks for, and so does zmtp's. A port of * (bind) only works without a path, as there.
+ */
+export type WsEndpoint = {protocol: "ws" | "wss"; address: string; host: string; port: number; wildcardHost: boolean; path: string}
+
+const SUPPORTED = new Set(["tcp", "ipc", "inproc", "udp", "ws", "wss"])
+const KNOWN_UNSUPPORTED = new Set(["pgm", "epgm", "tipc", "vmci", "norm"])
 /**
  * Built into the libzmq that zeromq.js bundles (4.3.5) though not into zmtp: there, unbind() and
  * disconnect() of such an address are ENOENT (a known protocol, no such endpoint), not
  * EPROTONOSUPPORT.
  */
-const LIBZMQ_HAS = new Set(["tipc", "ws"])
+const LIBZMQ_HAS = new Set(["tipc"])
 
 /**
  * For unbind() and disconnect() (libzmq term_endpoint): the address is checked as far as libzmq
@@ -72,6 +81,18 @@ export function parseEndpoint(address: string, forBind: boolean, ipv6: boolean, 
       return {protocol: "inproc", address, name: rest}
     case "ipc":
       return {protocol: "ipc", address, path: ipcPath(rest, forBind)}
+    case "ws":
+    case "wss": {
+      // As ws_address.cpp: the path starts at the last "/", and what is before it is resolved as
+      // host:port, where a numeric port may still be followed by "/..." ("h:1/a/b" is port 1,
+      // path "/b"; "h:*/a/b" is EINVAL, "h:*" binds any port with path "/").
+      const last = rest.lastIndexOf("/")
+      const path = last >= 0 ? rest.slice(last) : "/"
+      const hostPort = (last >= 0 ? rest.slice(0, last) : rest).replace(/:(\d+)\/.*$/, ":$1")
+      const tcp = parseTcp(address, hostPort, forBind, ipv6)
+      if (tcp.protocol !== "tcp") throw errnoError("EINVAL", undefined, address)
+      return {protocol, address, host: tcp.host, port: tcp.port, wildcardHost: tcp.wildcardHost, path}
+    }
     default:
       return parseTcp(address, rest, forBind, ipv6)
   }
@@ -128,4 +149,9 @@ export function formatTcp(host: string, port: number): string {
 
 export function formatIpc(path: string): string {
   return "ipc://" + (path.startsWith("\0") ? "@" + path.slice(1) : path)
+}
+
+/** How libzmq spells a bound ws endpoint in ZMQ_LAST_ENDPOINT (ws_address.cpp to_string). */
+export function formatWs(protocol: "ws" | "wss", host: string, port: number, path: string): string {
+  return `${protocol}://${isIP(host) === 6 ? `[${host}]` : host}:${port}${path}`
 }

@@ -1,14 +1,25 @@
 /**
- * tcp:// and ipc:// over Node's net module: a listener that accepts connections, and a connecter
- * that dials, and redials with libzmq's backoff when the connection fails or drops.
+ * tcp://, ipc:// and ws:// over Node's net module: a listener that accepts connections, and a
+ * connecter that dials, and redials with libzmq's backoff when the connection fails or drops. A
+ * ws:// connection is upgraded (ws-upgrade.ts) before it is handed on, as a ZwsStream.
  */
 import net from "node:net"
+import type {Duplex} from "node:stream"
 import {networkInterfaces} from "node:os"
 import {unlinkSync} from "node:fs"
 import {errnoError, fromSystemError} from "../errors.js"
-import {formatIpc, formatTcp, type Endpoint} from "./endpoint.js"
+import {formatIpc, formatTcp, formatWs, type Endpoint, type WsEndpoint} from "./endpoint.js"
 import {acceptDirect, connectDirect} from "./direct-read.js"
 import {bindTcpHandle} from "./node-internals.js"
+import {upgradeAsClient, UpgradeServer, type UpgradeOptions} from "./ws-upgrade.js"
+
+/** What a listener accepts and a connecter dials: tcp, ipc, and ws (a tcp connection upgraded). */
+export type StreamEndpoint = Extract<Endpoint, {protocol: "tcp" | "ipc"}> | WsEndpoint
+
+const isWs = (e: Endpoint): e is WsEndpoint => e.protocol === "ws" || e.protocol === "wss"
+
+/** A connection handed to the session: a net.Socket, or a ZwsStream over one. */
+export type Connection = Duplex & {remoteAddress?: string}
 
 export type SocketEvent = {type: string; address?: string; interval?: number; error?: Error}
 
@@ -20,18 +31,26 @@ export interface TransportOptions {
   connectTimeout: number
   tcpKeepalive: number
   tcpKeepaliveIdle: number
+  // For ws:// (the subprotocol follows the mechanism; the upgrade has the handshake's deadline).
+  mechanism: UpgradeOptions["mechanism"]
+  maxMessageSize: number
+  handshakeInterval: number
+}
+
+function upgradeOptions(opts: TransportOptions): UpgradeOptions {
+  return {mechanism: opts.mechanism, maxMessage: opts.maxMessageSize, timeoutMs: opts.handshakeInterval}
 }
 
 /** Applies per-connection TCP settings: no Nagle delay (libzmq sets TCP_NODELAY), keepalive. */
 function tune(stream: net.Socket, endpoint: Endpoint, opts: TransportOptions): void {
   stream.unref()
-  if (endpoint.protocol !== "tcp") return
+  if (endpoint.protocol !== "tcp" && !isWs(endpoint)) return
   stream.setNoDelay(true)
   if (opts.tcpKeepalive === 1) stream.setKeepAlive(true, opts.tcpKeepaliveIdle > 0 ? opts.tcpKeepaliveIdle * 1000 : 0)
 }
 
 /** libzmq resolves a bind host as an IP literal or a local interface name, never through DNS. */
-function bindHost(endpoint: Extract<Endpoint, {protocol: "tcp"}>, ipv6: boolean): string {
+function bindHost(endpoint: Extract<Endpoint, {protocol: "tcp"}> | WsEndpoint, ipv6: boolean): string {
   const host = endpoint.host
   if (net.isIP(host) || endpoint.wildcardHost) return host
   if (host === "localhost") return ipv6 ? "::1" : "127.0.0.1"
@@ -46,10 +65,13 @@ export class StreamListener {
   /** The resolved endpoint (ZMQ_LAST_ENDPOINT form). */
   address = ""
 
+  /** ws://: the HTTP side that upgrades each accepted connection. */
+  private upgrades: UpgradeServer | null = null
+
   constructor(
-    readonly endpoint: Extract<Endpoint, {protocol: "tcp" | "ipc"}>,
+    readonly endpoint: StreamEndpoint,
     private readonly opts: TransportOptions,
-    private readonly onAccepted: (stream: net.Socket, listener: StreamListener) => void,
+    private readonly onAccepted: (stream: Connection, listener: StreamListener) => void,
     private readonly emit: (event: SocketEvent) => void,
   ) {}
 
@@ -79,7 +101,7 @@ export class StreamListener {
   private begin(done: (err: Error | null) => void): boolean {
     const endpoint = this.endpoint
     let host = ""
-    if (endpoint.protocol === "tcp") {
+    if (endpoint.protocol !== "ipc") {
       try {
         host = bindHost(endpoint, this.opts.ipv6)
       } catch (e) {
@@ -96,11 +118,21 @@ export class StreamListener {
     }
     // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
     // that reads large bodies in place.
+    if (isWs(endpoint)) {
+      // A failed upgrade is the peer's handshake failing: zeromq.js reports it as a protocol error.
+      this.upgrades = new UpgradeServer(
+        upgradeOptions(this.opts),
+        stream => this.onAccepted(stream, this),
+        error => this.emit({type: "handshake:error:protocol", address: this.address, error}),
+      )
+    }
     const server = net.createServer({noDelay: true, pauseOnConnect: true}, accepted => {
-      const stream = acceptDirect(accepted)
+      // ws:// reads through node:http and the ZwsStream, not in place.
+      const stream = isWs(endpoint) ? accepted : acceptDirect(accepted)
       tune(stream, endpoint, this.opts)
       this.emit({type: "accept", address: this.address})
-      this.onAccepted(stream, this)
+      if (this.upgrades) this.upgrades.accept(stream)
+      else this.onAccepted(stream, this)
     })
     this.pending = server
     let finished = false
@@ -115,6 +147,9 @@ export class StreamListener {
       if (endpoint.protocol === "tcp") {
         const info = server.address() as net.AddressInfo
         this.address = formatTcp(info.address, info.port)
+      } else if (isWs(endpoint)) {
+        const info = server.address() as net.AddressInfo
+        this.address = formatWs(endpoint.protocol, info.address, info.port, endpoint.path)
       } else {
         this.address = formatIpc(endpoint.path)
       }
@@ -131,7 +166,7 @@ export class StreamListener {
       this.emit({type: "bind:error", address: endpoint.address.replace(/^[a-z]+:\/\//, ""), error: err})
       done(err)
     })
-    if (endpoint.protocol === "tcp") {
+    if (endpoint.protocol !== "ipc") {
       const handle = bindTcpHandle(host, endpoint.port, this.opts.backlog)
       if (typeof handle === "string") {
         server.emit("error", Object.assign(new Error(handle), {code: handle}))
@@ -150,6 +185,8 @@ export class StreamListener {
   }
 
   close(): void {
+    this.upgrades?.close()
+    this.upgrades = null
     if (!this.server) return
     this.server.close()
     this.server = null
@@ -176,9 +213,9 @@ export class StreamConnecter {
   private stopped = false
 
   constructor(
-    readonly endpoint: Extract<Endpoint, {protocol: "tcp" | "ipc"}>,
+    readonly endpoint: StreamEndpoint,
     private readonly opts: TransportOptions,
-    private readonly onConnected: (stream: net.Socket, connecter: StreamConnecter) => void,
+    private readonly onConnected: (stream: Connection, connecter: StreamConnecter) => void,
     private readonly emit: (event: SocketEvent) => void,
   ) {
     this.currentIvl = opts.reconnectInterval
@@ -196,13 +233,15 @@ export class StreamConnecter {
     if (this.stopped) return
     const endpoint = this.endpoint
     const stream =
-      endpoint.protocol === "tcp"
-        ? connectDirect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
-        : connectDirect({path: endpoint.path})
+      isWs(endpoint)
+        ? net.connect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
+        : endpoint.protocol === "tcp"
+          ? connectDirect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
+          : connectDirect({path: endpoint.path})
     stream.unref()
     this.attemptStream = stream
     // A unix-domain connect completes (or fails) at once: libzmq reports no delay for ipc.
-    if (endpoint.protocol === "tcp") this.emit({type: "connect:delay", address: endpoint.address})
+    if (endpoint.protocol !== "ipc") this.emit({type: "connect:delay", address: endpoint.address})
     let timeout: NodeJS.Timeout | null = null
     if (this.opts.connectTimeout > 0) {
       timeout = setTimeout(() => stream.destroy(errnoError("ETIMEDOUT")), this.opts.connectTimeout)
@@ -229,7 +268,25 @@ export class StreamConnecter {
       this.currentIvl = this.opts.reconnectInterval
       tune(stream, endpoint, this.opts)
       this.emit({type: "connect", address: endpoint.address})
-      this.onConnected(stream, this)
+      if (!isWs(endpoint)) {
+        this.onConnected(stream, this)
+        return
+      }
+      const host = net.isIP(endpoint.host) === 6 ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`
+      upgradeAsClient(stream, host, endpoint.path, upgradeOptions(this.opts), (zws, error) => {
+        if (this.stopped) {
+          zws?.destroy()
+          return
+        }
+        if (zws) {
+          this.onConnected(zws, this)
+          return
+        }
+        // Refused or broken upgrade: a failed handshake, and the connecter dials again.
+        this.emit({type: "handshake:error:protocol", address: endpoint.address, error: error!})
+        this.emit({type: "disconnect", address: endpoint.address})
+        this.scheduleRetry()
+      })
     })
   }
 

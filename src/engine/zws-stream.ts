@@ -1,0 +1,239 @@
+/**
+ * ZMTP over WebSocket as libzmq 4.3.5 speaks it (ws_engine.cpp, ws_encoder.cpp, ws_decoder.cpp;
+ * the ZWS 2.0 draft; spec/websocket.md): after the HTTP upgrade there is no greeting (the
+ * subprotocol, ZWS2.0/NULL, /PLAIN or /CURVE, chose the mechanism), and every ZMTP frame travels
+ * as one binary WebSocket message whose first byte holds the frame's flags (1 = MORE,
+ * 2 = COMMAND) and whose rest is the frame's body. Heartbeats are WebSocket ping/pong, not ZMTP
+ * PING/PONG commands.
+ *
+ * This stream sits between the WebSocket connection and an unchanged ZmtpEngine (started with
+ * `greeting: false`): upwards it turns each message into ZMTP frame bytes for the engine's
+ * FrameDecoder, downwards it cuts what the engine writes into frames and sends each as a message.
+ * The engine keeps every ZMTP rule (mechanisms, READY, CURVE boxes, HWMs) in one place.
+ *
+ * The client masks what it sends (RFC 6455 §5.3) into new buffers: a caller's Buffer is never
+ * altered (libzmq's client masks the message in place).
+ */
+import {Buffer} from "node:buffer"
+import {Duplex} from "node:stream"
+import {encodeCommand} from "../wire/command.js"
+import {FLAG_COMMAND, FLAG_LONG, FLAG_MORE, writeFrameHeader} from "../wire/frame.js"
+import {WsError} from "../transport/websocket/errors.js"
+import {encodeFrame, encodeFrameHeader, Opcode, randomMask} from "../transport/websocket/frame.js"
+import {WsReader, type WsHandler} from "../transport/websocket/reader.js"
+
+/** ZWS flags byte (libzmq ws_protocol.hpp). */
+const WS_MORE = 1
+const WS_COMMAND = 2
+
+/** A ZMTP PING or PONG command body starts with its name: these become WebSocket ping/pong. */
+const PING = Buffer.from("\x04PING", "latin1")
+const PONG = Buffer.from("\x04PONG", "latin1")
+
+/** The socket under the WebSocket: a net.Socket or a tls.TLSSocket. */
+export type WsSocket = Duplex & {remoteAddress?: string}
+
+export class ZwsStream extends Duplex implements WsHandler {
+  private readonly reader: WsReader
+  /** Our outgoing ZMTP bytes, cut into frames (the engine may write a frame in several pieces). */
+  private readonly frames = new FrameCutter((flags, body) => this.sendFrame(flags, body))
+  private closeSent = false
+  private writeCallback: ((error?: Error | null) => void) | null = null
+
+  constructor(
+    readonly socket: WsSocket,
+    /** The side that dialled: it masks its frames and expects unmasked ones. */
+    private readonly client: boolean,
+    /** Bytes that came with the upgrade, after the HTTP head. */
+    head: Buffer,
+    /** ZMQ_MAXMSGSIZE (-1: none): a larger message closes the connection. */
+    maxMessage: number,
+  ) {
+    super({decodeStrings: false})
+    // A frame's message is its body plus the flags byte.
+    this.reader = new WsReader({expectMasked: !client, maxMessage: maxMessage < 0 ? -1 : maxMessage + 1}, this)
+    socket.on("data", (chunk: Buffer) => this.received(chunk))
+    socket.on("end", () => this.push(null))
+    socket.on("error", (e: Error) => this.destroy(e))
+    socket.on("close", () => this.destroy())
+    socket.on("drain", () => this.drained())
+    // What arrived with the upgrade is read once the engine listens.
+    if (head.length > 0) queueMicrotask(() => this.received(head))
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.destroyed) return
+    try {
+      this.reader.push(chunk)
+    } catch (e) {
+      this.fail(e instanceof WsError ? e : new WsError("ERR_WS_PROTOCOL", String((e as Error)?.message ?? e), 1002))
+    }
+  }
+
+  /** A violation: close with its status code (RFC 6455 §7.1.7), then end with the error. */
+  private fail(error: WsError): void {
+    this.sendClose(error.closeCode ?? 1002)
+    this.destroy(error)
+  }
+
+  // ---- WsHandler: what the peer sent ------------------------------------------------------
+
+  message(opcode: number, data: Buffer): void {
+    // libzmq sends binary messages only, each at least its flags byte (ws_decoder.cpp refuses an
+    // empty one and any text).
+    if (opcode !== Opcode.Binary) throw new WsError("ERR_WS_TEXT", "ZWS carries binary messages only, not text", 1003)
+    if (data.length === 0) throw new WsError("ERR_WS_EMPTY", "A ZWS message holds at least its flags byte", 1002)
+    const flags = data[0]!
+    const body = data.subarray(1)
+    const header = Buffer.allocUnsafe(9)
+    const zmtpFlags = (flags & WS_MORE ? FLAG_MORE : 0) | (flags & WS_COMMAND ? FLAG_COMMAND : 0)
+    const end = writeFrameHeader(header, 0, zmtpFlags, body.length)
+    const more = this.push(header.subarray(0, end))
+    if (!this.push(body) || !more) this.socket.pause()
+  }
+
+  ping(data: Buffer): void {
+    // RFC 6455 §5.5.2: answer with the same payload.
+    this.socket.write(encodeFrame(Opcode.Pong, data, this.client ? randomMask() : null))
+  }
+
+  pong(data: Buffer): void {
+    // Liveness for the engine's heartbeat, which hears any bytes: a ZMTP PONG it ignores.
+    this.push(encodeCommandFrame(encodeCommand("PONG", data)))
+  }
+
+  close(code: number | null): void {
+    // §5.5.1: answer a close with a close (echoing its status), then end the connection.
+    this.sendClose(code ?? 1000)
+    this.socket.end()
+  }
+
+  private sendClose(code: number): void {
+    if (this.closeSent || this.socket.destroyed) return
+    this.closeSent = true
+    const payload = Buffer.allocUnsafe(2)
+    payload.writeUInt16BE(code, 0)
+    this.socket.write(encodeFrame(Opcode.Close, payload, this.client ? randomMask() : null))
+  }
+
+  // ---- Duplex: the engine's side -----------------------------------------------------------
+
+  override _read(): void {
+    this.socket.resume()
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.frames.push(chunk)
+    } catch (e) {
+      callback(e as Error)
+      return
+    }
+    // Done once the socket takes more: the engine's writableLength then shows the backlog.
+    if (this.socket.writableNeedDrain) this.writeCallback = callback
+    else callback()
+  }
+
+  private drained(): void {
+    const callback = this.writeCallback
+    this.writeCallback = null
+    callback?.()
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // Our close frame, then FIN; finished once the socket has handed everything to the kernel (a
+    // destroy right after must not cut what is still queued).
+    this.sendClose(1000)
+    this.socket.end(() => callback())
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.socket.destroy()
+    callback(error)
+  }
+
+  /** One ZMTP frame of ours as one WebSocket message. */
+  private sendFrame(flags: number, body: Buffer[]): void {
+    if (flags & FLAG_COMMAND && isCommand(body, PING)) {
+      // libzmq answers WebSocket pings, not ZMTP PING commands (ws_engine.cpp decode_and_push).
+      this.socket.write(encodeFrame(Opcode.Ping, Buffer.alloc(0), this.client ? randomMask() : null))
+      return
+    }
+    if (flags & FLAG_COMMAND && isCommand(body, PONG)) {
+      this.socket.write(encodeFrame(Opcode.Pong, Buffer.alloc(0), this.client ? randomMask() : null))
+      return
+    }
+    const wsFlags = Buffer.of((flags & FLAG_MORE ? WS_MORE : 0) | (flags & FLAG_COMMAND ? WS_COMMAND : 0))
+    if (this.client) {
+      this.socket.write(encodeFrame(Opcode.Binary, [wsFlags, ...body], randomMask()))
+      return
+    }
+    // The server does not mask: header and flags byte, then the body as it is (no copy).
+    let size = 1
+    for (const part of body) size += part.length
+    this.socket.write(Buffer.concat([encodeFrameHeader(Opcode.Binary, size, null), wsFlags]))
+    for (const part of body) if (part.length > 0) this.socket.write(part)
+  }
+}
+
+/** Whether a command frame's body (in pieces) starts with `name` ("\x04PING"). */
+function isCommand(body: Buffer[], name: Buffer): boolean {
+  const first = body.length === 1 ? body[0]! : Buffer.concat(body)
+  return first.length >= name.length && first.subarray(0, name.length).equals(name)
+}
+
+/** A whole command frame around a command body (short: a PONG's context is at most 16 bytes). */
+function encodeCommandFrame(body: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(9 + body.length)
+  const at = writeFrameHeader(frame, 0, FLAG_COMMAND, body.length)
+  body.copy(frame, at)
+  return frame.subarray(0, at + body.length)
+}
+
+/**
+ * Cuts a stream of ZMTP frame bytes (37/ZMTP §3: flags, 1- or 8-byte size, body) into frames,
+ * whatever pieces they are written in. Bodies are kept as views of what was written.
+ */
+class FrameCutter {
+  private readonly header = Buffer.allocUnsafe(9)
+  private headerLen = 0
+  private flags = 0
+  /** Body bytes still to come for the current frame; -1 while reading a header. */
+  private remaining = -1
+  private body: Buffer[] = []
+
+  constructor(private readonly onFrame: (flags: number, body: Buffer[]) => void) {}
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      if (this.remaining < 0) {
+        this.header[this.headerLen++] = chunk[at++]!
+        const need = this.header[0]! & FLAG_LONG ? 9 : 2
+        if (this.headerLen < need) continue
+        this.flags = this.header[0]!
+        const size = need === 9 ? Number(this.header.readBigUInt64BE(1)) : this.header[1]!
+        this.headerLen = 0
+        this.remaining = size
+        if (size === 0) this.frame()
+        continue
+      }
+      const take = Math.min(this.remaining, chunk.length - at)
+      this.body.push(chunk.subarray(at, at + take))
+      at += take
+      this.remaining -= take
+      if (this.remaining === 0) this.frame()
+    }
+  }
+
+  private frame(): void {
+    const body = this.body
+    this.body = []
+    this.remaining = -1
+    this.onFrame(this.flags, body)
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The HTTP upgrade that turns a tcp (or TLS) connection into a ZWS one (RFC 6455 §4; libzmq
+ * ws_engine.cpp's client_handshake and server_handshake; spec/websocket.md):
+ *
+ * - the client sends a GET with Sec-WebSocket-Protocol listing the ZWS subprotocols of its
+ *   mechanism (NULL: "ZWS2.0/NULL,ZWS2.0", as libzmq does), reads the 101 and checks it;
+ * - the server (node:http's "upgrade" event, so it reads any HTTP request correctly) picks the
+ *   first offered subprotocol its own mechanism speaks and answers 101, or refuses with 400.
+ *
+ * Either way the result is a ZwsStream for a ZmtpEngine. A peer that never completes the upgrade
+ * is dropped after `timeoutMs`, as the engine's handshake deadline would.
+ */
+import {Buffer} from "node:buffer"
+import {createServer, type IncomingMessage, type Server} from "node:http"
+import type {Duplex} from "node:stream"
+import {ZwsStream, type WsSocket} from "../engine/zws-stream.js"
+import {WsError} from "./websocket/errors.js"
+import {checkClientRequest, checkServerResponse, clientRequest, parseResponseHead, serverResponse} from "./websocket/handshake.js"
+
+/** The ZWS subprotocols for a mechanism, in the order libzmq's client offers them. */
+export function zwsProtocols(mechanism: "null" | "plain" | "curve"): string[] {
+  switch (mechanism) {
+    case "plain":
+      return ["ZWS2.0/PLAIN"]
+    case "curve":
+      return ["ZWS2.0/CURVE"]
+    default:
+      // Bare "ZWS2.0" means no security handshake at all (a routing-id message instead): libzmq's
+      // client offers it second; zmtp does not speak it, so a server answering it is refused.
+      return ["ZWS2.0/NULL", "ZWS2.0"]
+  }
+}
+
+/** What a server accepts: the mechanism's own subprotocol only. */
+function accepted(mechanism: "null" | "plain" | "curve"): string {
+  return zwsProtocols(mechanism)[0]!
+}
+
+export interface UpgradeOptions {
+  mechanism: "null" | "plain" | "curve"
+  /** ZMQ_MAXMSGSIZE for the ZwsStream. */
+  maxMessage: number
+  /** ms a peer has to complete the upgrade (ZMQ_HANDSHAKE_IVL; 0: none). */
+  timeoutMs: number
+}
+
+/** A random 16-byte nonce, base64 (RFC 6455 §4.1). */
+function newKey(): string {
+  const nonce = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(nonce)
+  return Buffer.from(nonce).toString("base64")
+}
+
+/**
+ * The client side: sends the upgrade request on `socket` and calls `done` with the ZwsStream,
+ * or with an error (the connection is then destroyed).
+ */
+export function upgradeAsClient(socket: WsSocket, host: string, path: string, o: UpgradeOptions, done: (stream: ZwsStream | null, error?: Error) => void): void {
+  const key = newKey()
+  const offered = zwsProtocols(o.mechanism)
+  let head: Buffer = Buffer.alloc(0)
+  let finished = false
+  const timer = o.timeoutMs > 0 ? setTimeout(() => finish(new WsError("ERR_WS_HANDSHAKE", `No WebSocket upgrade within ${o.timeoutMs} ms`, 1002)), o.timeoutMs) : null
+  timer?.unref()
+  const finish = (error: Error | null, stream: ZwsStream | null = null) => {
+    if (finished) return
+    finished = true
+    if (timer) clearTimeout(timer)
+    socket.off("data", onData)
+    socket.off("error", onFailure)
+    socket.off("close", onClosed)
+    if (error) {
+      socket.destroy()
+      done(null, error)
+    } else {
+      done(stream)
+    }
+  }
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
+    try {
+      const response = parseResponseHead(head)
+      if (response === null) return
+      const protocol = checkServerResponse(response, key, offered)
+      if (protocol !== accepted(o.mechanism)) {
+        throw new WsError("ERR_WS_HANDSHAKE", `The server chose the ${protocol} subprotocol, which zmtp does not speak`, 1002)
+      }
+      // Stop reading until the stream listens: nothing may be lost in between.
+      socket.pause()
+      finish(null, new ZwsStream(socket, true, head.subarray(response.headLength), o.maxMessage))
+    } catch (e) {
+      finish(e as Error)
+    }
+  }
+  const onFailure = (e: Error) => finish(e)
+  const onClosed = () => finish(new WsError("ERR_WS_HANDSHAKE", "The server closed the connection during the WebSocket upgrade", 1002))
+  socket.on("data", onData)
+  socket.on("error", onFailure)
+  socket.on("close", onClosed)
+  socket.write(clientRequest({host, path, key, protocols: offered}))
+}
+
+/**
+ * The server side for one listener: hand it each accepted connection; `onStream` gets each one
+ * that upgraded. Any other HTTP request gets 426 Upgrade Required; a bad upgrade 400.
+ */
+export class UpgradeServer {
+  private readonly http: Server
+
+  constructor(
+    private readonly o: UpgradeOptions,
+    onStream: (stream: ZwsStream) => void,
+    onRefused: (error: Error) => void,
+  ) {
+    const http = createServer()
+    this.http = http
+    http.on("request", (_req, res) => {
+      res.writeHead(426, {Connection: "close", Upgrade: "websocket"}).end()
+    })
+    http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const ws = socket as WsSocket
+      this.settled(socket)
+      try {
+        const {key, protocols} = checkClientRequest(req.headers, req.method ?? "", req.httpVersion)
+        const protocol = accepted(o.mechanism)
+        if (!protocols.includes(protocol)) {
+          throw new WsError("ERR_WS_HANDSHAKE", `The client offered ${protocols.join(", ") || "no subprotocol"}; this socket speaks ${protocol}`, 1002)
+        }
+        ws.write(serverResponse(key, protocol))
+        onStream(new ZwsStream(ws, false, head, o.maxMessage))
+      } catch (e) {
+        ws.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+        onRefused(e as Error)
+      }
+    })
+    http.on("clientError", (_e, socket: Duplex) => socket.destroy())
+  }
+
+  /** Connections not upgraded yet, with their deadline. */
+  private readonly waiting = new Map<Duplex, NodeJS.Timeout | null>()
+
+  /** A new tcp (or TLS) connection to serve. */
+  accept(socket: WsSocket): void {
+    // A client that never sends its upgrade is dropped (node:http's own timeouts only run for a
+    // server that listens itself).
+    const ms = this.o.timeoutMs
+    const timer = ms > 0 ? setTimeout(() => socket.destroy(), ms).unref() : null
+    this.waiting.set(socket, timer)
+    socket.once("close", () => this.settled(socket))
+    this.http.emit("connection", socket)
+    // The listener accepts paused (pauseOnConnect): node:http reads only a flowing socket.
+    socket.resume()
+  }
+
+  private settled(socket: Duplex): void {
+    const timer = this.waiting.get(socket)
+    if (timer) clearTimeout(timer)
+    this.waiting.delete(socket)
+  }
+
+  close(): void {
+    this.http.close()
+  }
+}
