@@ -219,6 +219,18 @@ function stringOpt(id: number, name: string, field: BytesField, maxLen: number, 
   }
 }
 
+/** A ZMQ_WSS_* string: stored as given (a PEM, or the name to verify), set-only. */
+function wssOpt(id: number, name: string, field: keyof SocketOptions["wss"]): OptionSpec {
+  return {
+    id,
+    name,
+    set(o, v) {
+      o.wss[field] = v === null || v.length === 0 ? null : v.toString("utf8")
+      return true
+    },
+  }
+}
+
 /** A message-like option (ZMQ_XPUB_WELCOME_MSG, ZMQ_HELLO_MSG, …): anything, empty clears. */
 function messageOpt(id: number, name: string, field: "welcomeMessage" | "helloMessage" | "disconnectMessage" | "hiccupMessage", types?: readonly number[]): OptionSpec {
   return {
@@ -488,7 +500,13 @@ const OPTIONS: readonly OptionSpec[] = [
   stringOpt(OptionId.SOCKS_PASSWORD, "ZMQ_SOCKS_PASSWORD", "socksPassword", 255, "either"),
   intOpt(OptionId.IN_BATCH_SIZE, "ZMQ_IN_BATCH_SIZE", "inBatchSize", n => n > 0),
   intOpt(OptionId.OUT_BATCH_SIZE, "ZMQ_OUT_BATCH_SIZE", "outBatchSize", n => n > 0),
-  // ZMQ_WSS_* (103-107): libzmq is built without WSS here, so EINVAL.
+  // ZMQ_WSS_* (103-107): zmtp's wss:// (transport/tls.ts). Set-only, taken as given (options.cpp
+  // under ZMQ_HAVE_WSS); the libzmq in zeromq.js is built without WSS and gives EINVAL.
+  wssOpt(OptionId.WSS_KEY_PEM, "ZMQ_WSS_KEY_PEM", "keyPem"),
+  wssOpt(OptionId.WSS_CERT_PEM, "ZMQ_WSS_CERT_PEM", "certPem"),
+  wssOpt(OptionId.WSS_TRUST_PEM, "ZMQ_WSS_TRUST_PEM", "trustPem"),
+  wssOpt(OptionId.WSS_HOSTNAME, "ZMQ_WSS_HOSTNAME", "hostname"),
+  boolOpt(OptionId.WSS_TRUST_SYSTEM, "ZMQ_WSS_TRUST_SYSTEM", "wssTrustSystem", "strict", {readable: false}),
   intOpt(OptionId.RECONNECT_STOP, "ZMQ_RECONNECT_STOP", "reconnectStop", () => true),
   messageOpt(OptionId.HELLO_MSG, "ZMQ_HELLO_MSG", "helloMessage"),
   messageOpt(OptionId.DISCONNECT_MSG, "ZMQ_DISCONNECT_MSG", "disconnectMessage"),
@@ -993,6 +1011,9 @@ export class SocketOptions {
   multicastHops = 1
   multicastMaxTransportDataUnit = 1500
   multicastLoop = true
+  /** wss:// (ZMQ_WSS_*): our key and certificate (bind), what to trust and the name to check (connect). */
+  readonly wss: {keyPem: string | null; certPem: string | null; trustPem: string | null; hostname: string | null} = {keyPem: null, certPem: null, trustPem: null, hostname: null}
+  wssTrustSystem = false
 
   // Not built into this libzmq (GSSAPI, VMCI): libzmq's defaults, but get/set is EINVAL
   readonly gssapiServer = false

@@ -11,6 +11,7 @@ import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, formatWs, type Endpoint, type WsEndpoint} from "./endpoint.js"
 import {acceptDirect, connectDirect} from "./direct-read.js"
 import {bindTcpHandle} from "./node-internals.js"
+import {acceptTls, connectTls, serverContext, type TlsOptions} from "./tls.js"
 import {upgradeAsClient, UpgradeServer, type UpgradeOptions} from "./ws-upgrade.js"
 
 /** What a listener accepts and a connecter dials: tcp, ipc, and ws (a tcp connection upgraded). */
@@ -23,7 +24,7 @@ export type Connection = Duplex & {remoteAddress?: string}
 
 export type SocketEvent = {type: string; address?: string; interval?: number; error?: Error}
 
-export interface TransportOptions {
+export interface TransportOptions extends TlsOptions {
   backlog: number
   ipv6: boolean
   reconnectInterval: number
@@ -118,6 +119,15 @@ export class StreamListener {
     }
     // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
     // that reads large bodies in place.
+    let tlsContext: ReturnType<typeof serverContext> | null = null
+    if (endpoint.protocol === "wss") {
+      try {
+        tlsContext = serverContext(this.opts, endpoint.address)
+      } catch (e) {
+        done(e as Error)
+        return false
+      }
+    }
     if (isWs(endpoint)) {
       // A failed upgrade is the peer's handshake failing: zeromq.js reports it as a protocol error.
       this.upgrades = new UpgradeServer(
@@ -131,7 +141,7 @@ export class StreamListener {
       const stream = isWs(endpoint) ? accepted : acceptDirect(accepted)
       tune(stream, endpoint, this.opts)
       this.emit({type: "accept", address: this.address})
-      if (this.upgrades) this.upgrades.accept(stream)
+      if (this.upgrades) this.upgrades.accept(tlsContext ? acceptTls(stream, tlsContext) : stream)
       else this.onAccepted(stream, this)
     })
     this.pending = server
@@ -272,21 +282,22 @@ export class StreamConnecter {
         this.onConnected(stream, this)
         return
       }
-      const host = net.isIP(endpoint.host) === 6 ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`
-      upgradeAsClient(stream, host, endpoint.path, upgradeOptions(this.opts), (zws, error) => {
-        if (this.stopped) {
-          zws?.destroy()
-          return
-        }
-        if (zws) {
-          this.onConnected(zws, this)
-          return
-        }
-        // Refused or broken upgrade: a failed handshake, and the connecter dials again.
-        this.emit({type: "handshake:error:protocol", address: endpoint.address, error: error!})
+      const refused = (error: Error) => {
+        // A refused TLS or WebSocket handshake: a failed handshake, and the connecter dials again.
+        this.emit({type: "handshake:error:protocol", address: endpoint.address, error})
         this.emit({type: "disconnect", address: endpoint.address})
         this.scheduleRetry()
-      })
+      }
+      const upgrade = (socket: Connection) => {
+        const host = net.isIP(endpoint.host) === 6 ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`
+        upgradeAsClient(socket, host, endpoint.path, upgradeOptions(this.opts), (zws, error) => {
+          if (this.stopped) zws?.destroy()
+          else if (zws) this.onConnected(zws, this)
+          else refused(error!)
+        })
+      }
+      if (endpoint.protocol === "ws") upgrade(stream)
+      else connectTls(stream, endpoint.host, this.opts, (secure, error) => (this.stopped ? secure?.destroy() : secure ? upgrade(secure) : refused(error!)))
     })
   }
 
