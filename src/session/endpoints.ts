@@ -27,7 +27,7 @@ export class Endpoints {
   /** bind(): listens (asynchronously, as libzmq's bind reports through zeromq.js's thread pool). */
   bind(address: string): Promise<void> | null {
     const type = this.host.typeName
-    const endpoint = parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM")
+    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"))
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return null
@@ -50,7 +50,7 @@ export class Endpoints {
 
   bindSync(address: string): void {
     const type = this.host.typeName
-    const endpoint = parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM")
+    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"))
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return
@@ -93,6 +93,12 @@ export class Endpoints {
     this.binds.splice(i, 1)[0]!.close()
   }
 
+  /** STREAM's raw bytes have no ZWS form here (zmtp's ws:// carries ZMTP frames only). */
+  private checked(endpoint: Endpoint): Endpoint {
+    if (this.host.typeName === "STREAM" && (endpoint.protocol === "ws" || endpoint.protocol === "wss")) throw errnoError("EPROTONOSUPPORT", undefined, endpoint.address)
+    return endpoint
+  }
+
   private get udpAllowed(): boolean {
     const type = this.host.typeName
     return type === "RADIO" || type === "DISH" || type === "DGRAM"
@@ -108,7 +114,7 @@ export class Endpoints {
 
   connect(address: string): void {
     const {host} = this
-    const endpoint = parseEndpoint(address, false, host.options.ipv6, host.typeName === "RADIO")
+    const endpoint = this.checked(parseEndpoint(address, false, host.options.ipv6, host.typeName === "RADIO"))
     if (endpoint.protocol === "udp") {
       const session = new UdpSession(host, endpoint.udp, "radio")
       this.udp.push(session)
