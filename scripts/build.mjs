@@ -12,3 +12,7 @@ execFileSync(tsc, ["-p", "tsconfig.json", "--outDir", join(out, "esm")], {stdio:
 execFileSync(tsc, ["-p", "tsconfig.json", "--module", "commonjs", "--moduleResolution", "bundler", "--outDir", join(out, "cjs")], {stdio: "inherit"})
 mkdirSync(join(out, "cjs"), {recursive: true})
 writeFileSync(join(out, "cjs", "package.json"), JSON.stringify({type: "commonjs"}) + "\n")
+
+// zmtp/browser: one ESM file for pages (scripts/build-browser.mjs).
+const {buildBrowser} = await import("./build-browser.mjs")
+await buildBrowser(out)

@@ -17,28 +17,24 @@
 import {Buffer} from "node:buffer"
 import {Duplex} from "node:stream"
 import {encodeCommand} from "../wire/command.js"
-import {FLAG_COMMAND, FLAG_LONG, FLAG_MORE, writeFrameHeader} from "../wire/frame.js"
+import {FLAG_COMMAND} from "../wire/frame.js"
 import {WsError} from "../transport/websocket/errors.js"
 import {encodeFrame, encodeFrameHeader, Opcode, randomMask} from "../transport/websocket/frame.js"
 import {WsReader, type WsHandler} from "../transport/websocket/reader.js"
-
-/** ZWS flags byte (libzmq ws_protocol.hpp). */
-const WS_MORE = 1
-const WS_COMMAND = 2
-
-/** A ZMTP PING or PONG command body starts with its name: these become WebSocket ping/pong. */
-const PING = Buffer.from("\x04PING", "latin1")
-const PONG = Buffer.from("\x04PONG", "latin1")
+import {ZWS_STREAM, BareRoutingIds, encodeCommandFrame, FrameCutter, isCommand, PING, PONG, zmtpFrame, zwsFlags} from "./zws-frames.js"
 
 /** The socket under the WebSocket: a net.Socket or a tls.TLSSocket. */
 export type WsSocket = Duplex & {remoteAddress?: string}
 
 export class ZwsStream extends Duplex implements WsHandler {
+  readonly [ZWS_STREAM] = true
   private readonly reader: WsReader
   /** Our outgoing ZMTP bytes, cut into frames (the engine may write a frame in several pieces). */
   private readonly frames = new FrameCutter((flags, body) => this.sendFrame(flags, body))
   private closeSent = false
   private writeCallback: ((error?: Error | null) => void) | null = null
+  /** Bare "ZWS2.0": routing-id messages instead of a handshake (zws-frames.ts). */
+  private readonly bare: BareRoutingIds | null
 
   constructor(
     readonly socket: WsSocket,
@@ -48,8 +44,11 @@ export class ZwsStream extends Duplex implements WsHandler {
     head: Buffer,
     /** ZMQ_MAXMSGSIZE (-1: none): a larger message closes the connection. */
     maxMessage: number,
+    /** The subprotocol agreed was bare "ZWS2.0". */
+    bare = false,
   ) {
     super({decodeStrings: false})
+    this.bare = bare ? new BareRoutingIds() : null
     // A frame's message is its body plus the flags byte.
     this.reader = new WsReader({expectMasked: !client, maxMessage: maxMessage < 0 ? -1 : maxMessage + 1}, this)
     socket.on("data", (chunk: Buffer) => this.received(chunk))
@@ -87,13 +86,9 @@ export class ZwsStream extends Duplex implements WsHandler {
     // empty one and any text).
     if (opcode !== Opcode.Binary) throw new WsError("ERR_WS_TEXT", "ZWS carries binary messages only, not text", 1003)
     if (data.length === 0) throw new WsError("ERR_WS_EMPTY", "A ZWS message holds at least its flags byte", 1002)
-    const flags = data[0]!
-    const body = data.subarray(1)
-    const header = Buffer.allocUnsafe(9)
-    const zmtpFlags = (flags & WS_MORE ? FLAG_MORE : 0) | (flags & WS_COMMAND ? FLAG_COMMAND : 0)
-    const end = writeFrameHeader(header, 0, zmtpFlags, body.length)
-    const more = this.push(header.subarray(0, end))
-    if (!this.push(body) || !more) this.socket.pause()
+    let room = true
+    for (const part of this.bare ? this.bare.incoming(data) : zmtpFrame(data)) room = this.push(part) && room
+    if (!room) this.socket.pause()
   }
 
   ping(data: Buffer): void {
@@ -157,7 +152,8 @@ export class ZwsStream extends Duplex implements WsHandler {
   }
 
   /** One ZMTP frame of ours as one WebSocket message. */
-  private sendFrame(flags: number, body: Buffer[]): void {
+  private sendFrame(zmtpFlags: number, frameBody: Buffer[]): void {
+    const [flags, body] = this.bare ? this.bare.outgoing(zmtpFlags, frameBody) : [zmtpFlags, frameBody]
     if (flags & FLAG_COMMAND && isCommand(body, PING)) {
       // libzmq answers WebSocket pings, not ZMTP PING commands (ws_engine.cpp decode_and_push).
       this.socket.write(encodeFrame(Opcode.Ping, Buffer.alloc(0), this.client ? randomMask() : null))
@@ -167,7 +163,7 @@ export class ZwsStream extends Duplex implements WsHandler {
       this.socket.write(encodeFrame(Opcode.Pong, Buffer.alloc(0), this.client ? randomMask() : null))
       return
     }
-    const wsFlags = Buffer.of((flags & FLAG_MORE ? WS_MORE : 0) | (flags & FLAG_COMMAND ? WS_COMMAND : 0))
+    const wsFlags = zwsFlags(flags)
     if (this.client) {
       this.socket.write(encodeFrame(Opcode.Binary, [wsFlags, ...body], randomMask()))
       return
@@ -180,60 +176,3 @@ export class ZwsStream extends Duplex implements WsHandler {
   }
 }
 
-/** Whether a command frame's body (in pieces) starts with `name` ("\x04PING"). */
-function isCommand(body: Buffer[], name: Buffer): boolean {
-  const first = body.length === 1 ? body[0]! : Buffer.concat(body)
-  return first.length >= name.length && first.subarray(0, name.length).equals(name)
-}
-
-/** A whole command frame around a command body (short: a PONG's context is at most 16 bytes). */
-function encodeCommandFrame(body: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(9 + body.length)
-  const at = writeFrameHeader(frame, 0, FLAG_COMMAND, body.length)
-  body.copy(frame, at)
-  return frame.subarray(0, at + body.length)
-}
-
-/**
- * Cuts a stream of ZMTP frame bytes (37/ZMTP §3: flags, 1- or 8-byte size, body) into frames,
- * whatever pieces they are written in. Bodies are kept as views of what was written.
- */
-class FrameCutter {
-  private readonly header = Buffer.allocUnsafe(9)
-  private headerLen = 0
-  private flags = 0
-  /** Body bytes still to come for the current frame; -1 while reading a header. */
-  private remaining = -1
-  private body: Buffer[] = []
-
-  constructor(private readonly onFrame: (flags: number, body: Buffer[]) => void) {}
-
-  push(chunk: Buffer): void {
-    let at = 0
-    while (at < chunk.length) {
-      if (this.remaining < 0) {
-        this.header[this.headerLen++] = chunk[at++]!
-        const need = this.header[0]! & FLAG_LONG ? 9 : 2
-        if (this.headerLen < need) continue
-        this.flags = this.header[0]!
-        const size = need === 9 ? Number(this.header.readBigUInt64BE(1)) : this.header[1]!
-        this.headerLen = 0
-        this.remaining = size
-        if (size === 0) this.frame()
-        continue
-      }
-      const take = Math.min(this.remaining, chunk.length - at)
-      this.body.push(chunk.subarray(at, at + take))
-      at += take
-      this.remaining -= take
-      if (this.remaining === 0) this.frame()
-    }
-  }
-
-  private frame(): void {
-    const body = this.body
-    this.body = []
-    this.remaining = -1
-    this.onFrame(this.flags, body)
-  }
-}

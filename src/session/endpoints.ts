@@ -10,6 +10,7 @@ import {ConnectSession} from "./connect-session.js"
 import type {SessionHost} from "./host.js"
 import {connectInproc, InprocBind} from "./inproc-join.js"
 import {UdpSession} from "./udp-session.js"
+import {BROWSER} from "../platform.js"
 
 export class Endpoints {
   private readonly binds: BoundEndpoint[] = []
@@ -27,7 +28,7 @@ export class Endpoints {
   /** bind(): listens (asynchronously, as libzmq's bind reports through zeromq.js's thread pool). */
   bind(address: string): Promise<void> | null {
     const type = this.host.typeName
-    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"))
+    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"), true)
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return null
@@ -50,7 +51,7 @@ export class Endpoints {
 
   bindSync(address: string): void {
     const type = this.host.typeName
-    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"))
+    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"), true)
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return
@@ -93,9 +94,17 @@ export class Endpoints {
     this.binds.splice(i, 1)[0]!.close()
   }
 
-  /** STREAM's raw bytes have no ZWS form here (zmtp's ws:// carries ZMTP frames only). */
-  private checked(endpoint: Endpoint): Endpoint {
-    if (this.host.typeName === "STREAM" && (endpoint.protocol === "ws" || endpoint.protocol === "wss")) throw errnoError("EPROTONOSUPPORT", undefined, endpoint.address)
+  /**
+   * STREAM's raw bytes have no ZWS form here (zmtp's ws:// carries ZMTP frames only). In a
+   * browser a page connects over ws:// and wss:// and uses inproc; nothing else exists there.
+   */
+  private checked(endpoint: Endpoint, binding = false): Endpoint {
+    const ws = endpoint.protocol === "ws" || endpoint.protocol === "wss"
+    if (this.host.typeName === "STREAM" && ws) throw errnoError("EPROTONOSUPPORT", undefined, endpoint.address)
+    if (BROWSER && endpoint.protocol !== "inproc") {
+      if (binding) throw errnoError("EPROTONOSUPPORT", `bind() to ${endpoint.protocol}:// is not available in a browser: a page can only connect (ws:// or wss://) or use inproc://`, endpoint.address)
+      if (!ws) throw errnoError("EPROTONOSUPPORT", `${endpoint.protocol}:// is not available in a browser: connect over ws:// or wss://`, endpoint.address)
+    }
     return endpoint
   }
 

@@ -8,7 +8,7 @@ import type {Engine} from "../engine/engine.js"
 import type {PeerInfo} from "../engine/pipe.js"
 import {RawEngine} from "../engine/raw-engine.js"
 import {ZmtpEngine} from "../engine/zmtp-engine.js"
-import {ZwsStream} from "../engine/zws-stream.js"
+import {ZWS_STREAM} from "../engine/zws-frames.js"
 import type {Mechanism} from "../mechanism/mechanism.js"
 import {isZapAuthError, ZapProtocolError} from "../mechanism/zap.js"
 import type {Connection, SocketEvent} from "../transport/stream.js"
@@ -53,7 +53,7 @@ export function startEngine(host: SessionHost, stream: Connection, address: stri
       heartbeatTimeToLive: o.heartbeatTimeToLive,
       heartbeatTimeout: o.heartbeatTimeout,
       address,
-      greeting: !(stream instanceof ZwsStream),
+      greeting: !(ZWS_STREAM in stream),
     },
     {
       onHandshake: handler.onHandshake,

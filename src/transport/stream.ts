@@ -11,6 +11,8 @@ import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, formatWs, type Endpoint, type WsEndpoint} from "./endpoint.js"
 import {acceptDirect, connectDirect} from "./direct-read.js"
 import {bindTcpHandle} from "./node-internals.js"
+import {BROWSER} from "../platform.js"
+import {dialBrowserWs} from "./browser-dial.js"
 import {acceptTls, connectTls, serverContext, type TlsOptions} from "./tls.js"
 import {upgradeAsClient, UpgradeServer, type UpgradeOptions} from "./ws-upgrade.js"
 
@@ -242,6 +244,10 @@ export class StreamConnecter {
   private attempt(): void {
     if (this.stopped) return
     const endpoint = this.endpoint
+    if (BROWSER && isWs(endpoint)) {
+      this.attemptInBrowser(endpoint)
+      return
+    }
     const stream =
       isWs(endpoint)
         ? net.connect({host: endpoint.host, port: endpoint.port, noDelay: true, family: this.opts.ipv6 ? 0 : 4})
@@ -301,6 +307,35 @@ export class StreamConnecter {
     })
   }
 
+  /** A page's dial: the browser's WebSocket does TCP, TLS and the upgrade (browser-dial.ts). */
+  private cancelDial: (() => void) | null = null
+
+  private attemptInBrowser(endpoint: WsEndpoint): void {
+    this.emit({type: "connect:delay", address: endpoint.address})
+    this.cancelDial = dialBrowserWs(
+      endpoint,
+      this.opts.mechanism,
+      stream => {
+        this.cancelDial = null
+        if (this.stopped) {
+          stream.destroy()
+          return
+        }
+        this.currentIvl = this.opts.reconnectInterval
+        this.emit({type: "connect", address: endpoint.address})
+        // It offers the part of a Duplex that the engine uses (browser-ws-stream.ts).
+        this.onConnected(stream as unknown as Connection, this)
+      },
+      error => {
+        this.cancelDial = null
+        if (this.stopped) return
+        if (error) this.emit({type: "handshake:error:protocol", address: endpoint.address, error})
+        this.emit({type: "close", address: endpoint.address})
+        this.scheduleRetry()
+      },
+    )
+  }
+
   /** The connection this connecter made has ended; dial again unless told to stop. */
   connectionLost(reconnect: boolean): void {
     if (this.stopped) return
@@ -328,6 +363,8 @@ export class StreamConnecter {
 
   stop(): void {
     this.stopped = true
+    this.cancelDial?.()
+    this.cancelDial = null
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const attempt = this.attemptStream

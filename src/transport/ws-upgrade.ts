@@ -6,6 +6,7 @@
  *   mechanism (NULL: "ZWS2.0/NULL,ZWS2.0", as libzmq does), reads the 101 and checks it;
  * - the server (node:http's "upgrade" event, so it reads any HTTP request correctly) picks the
  *   first offered subprotocol its own mechanism speaks and answers 101, or refuses with 400.
+ *   Bare "ZWS2.0" (what a browser offers) means no handshake, routing ids instead (zws-frames.ts).
  *
  * Either way the result is a ZwsStream for a ZmtpEngine. A peer that never completes the upgrade
  * is dropped after `timeoutMs`, as the engine's handshake deadline would.
@@ -17,7 +18,13 @@ import {ZwsStream, type WsSocket} from "../engine/zws-stream.js"
 import {WsError} from "./websocket/errors.js"
 import {checkClientRequest, checkServerResponse, clientRequest, parseResponseHead, serverResponse} from "./websocket/handshake.js"
 
-/** The ZWS subprotocols for a mechanism, in the order libzmq's client offers them. */
+/** Bare "ZWS2.0": no security handshake, routing ids instead (NULL only; zws-frames.ts). */
+export const BARE_ZWS = "ZWS2.0"
+
+/**
+ * The ZWS subprotocols a mechanism speaks, in the order libzmq's client offers them (and a server
+ * accepts: the first of the client's list that it speaks, ws_engine.cpp server_handshake).
+ */
 export function zwsProtocols(mechanism: "null" | "plain" | "curve"): string[] {
   switch (mechanism) {
     case "plain":
@@ -25,15 +32,8 @@ export function zwsProtocols(mechanism: "null" | "plain" | "curve"): string[] {
     case "curve":
       return ["ZWS2.0/CURVE"]
     default:
-      // Bare "ZWS2.0" means no security handshake at all (a routing-id message instead): libzmq's
-      // client offers it second; zmtp does not speak it, so a server answering it is refused.
-      return ["ZWS2.0/NULL", "ZWS2.0"]
+      return ["ZWS2.0/NULL", BARE_ZWS]
   }
-}
-
-/** What a server accepts: the mechanism's own subprotocol only. */
-function accepted(mechanism: "null" | "plain" | "curve"): string {
-  return zwsProtocols(mechanism)[0]!
 }
 
 export interface UpgradeOptions {
@@ -82,12 +82,9 @@ export function upgradeAsClient(socket: WsSocket, host: string, path: string, o:
       const response = parseResponseHead(head)
       if (response === null) return
       const protocol = checkServerResponse(response, key, offered)
-      if (protocol !== accepted(o.mechanism)) {
-        throw new WsError("ERR_WS_HANDSHAKE", `The server chose the ${protocol} subprotocol, which zmtp does not speak`, 1002)
-      }
       // Stop reading until the stream listens: nothing may be lost in between.
       socket.pause()
-      finish(null, new ZwsStream(socket, true, head.subarray(response.headLength), o.maxMessage))
+      finish(null, new ZwsStream(socket, true, head.subarray(response.headLength), o.maxMessage, protocol === BARE_ZWS))
     } catch (e) {
       finish(e as Error)
     }
@@ -122,12 +119,13 @@ export class UpgradeServer {
       this.settled(socket)
       try {
         const {key, protocols} = checkClientRequest(req.headers, req.method ?? "", req.httpVersion)
-        const protocol = accepted(o.mechanism)
-        if (!protocols.includes(protocol)) {
-          throw new WsError("ERR_WS_HANDSHAKE", `The client offered ${protocols.join(", ") || "no subprotocol"}; this socket speaks ${protocol}`, 1002)
+        const ours = zwsProtocols(o.mechanism)
+        const protocol = protocols.find(p => ours.includes(p))
+        if (protocol === undefined) {
+          throw new WsError("ERR_WS_HANDSHAKE", `The client offered ${protocols.join(", ") || "no subprotocol"}; this socket speaks ${ours.join(" or ")}`, 1002)
         }
         ws.write(serverResponse(key, protocol))
-        onStream(new ZwsStream(ws, false, head, o.maxMessage))
+        onStream(new ZwsStream(ws, false, head, o.maxMessage, protocol === BARE_ZWS))
       } catch (e) {
         ws.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
         onRefused(e as Error)

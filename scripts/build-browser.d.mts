@@ -1,0 +1,2 @@
+/** Builds <outDir>/browser/zmtp.js (scripts/build-browser.mjs). */
+export function buildBrowser(outDir?: string): Promise<void>
