@@ -14,6 +14,7 @@ import {describe, expect, test} from "vitest"
 import * as zmq from "zeromq"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import * as draftExtra from "../../src/draft-extra.js"
+import {EHOSTUNREACH, EINVAL, rejection} from "../helpers/rejection.js"
 
 type Lib = "zmtp" | "libzmq"
 
@@ -73,29 +74,7 @@ async function within<T>(p: Promise<T>, what = "message", ms = 3000): Promise<T>
 
 const text = (m: Buffer[]) => m.map(f => f.toString())
 
-/** The error a call raised, as {how, code, errno, message}, or "resolved". */
-async function rejection(call: () => unknown): Promise<object | "resolved"> {
-  const shape = (how: string, e: unknown) => {
-    const err = e as Error & {code?: string; errno?: number}
-    return {how, type: err.constructor.name, code: err.code, errno: err.errno, message: err.message}
-  }
-  let p: unknown
-  try {
-    p = call()
-  } catch (e) {
-    return shape("throws", e)
-  }
-  try {
-    await p
-  } catch (e) {
-    return shape("rejects", e)
-  }
-  return "resolved"
-}
 
-// libzmq's, through zeromq.js (the libzmq CHANNEL case confirms EINVAL; SERVER's tests EHOSTUNREACH).
-const EINVAL = {how: "rejects", type: "Error", code: "EINVAL", errno: 22, message: "Invalid argument"}
-const EHOSTUNREACH = {how: "rejects", type: "Error", code: "EHOSTUNREACH", errno: 113, message: "Host unreachable"}
 
 describe("PEER: the connecting side talks first", () => {
   for (const transport of ["tcp", "ipc", "inproc"] as const)

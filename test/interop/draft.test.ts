@@ -13,6 +13,7 @@ import * as zmqDraft from "zeromq/draft.js"
 import * as zmtpDraft from "../../src/draft.js"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import {radioDishFilter, sendUntil, type DishLike, type Lib} from "../helpers/draft-scenarios.mjs"
+import {EHOSTUNREACH, EINVAL, rejection} from "../helpers/rejection.js"
 
 type ClassName = "Server" | "Client" | "Radio" | "Dish" | "Gather" | "Scatter" | "Datagram"
 
@@ -89,33 +90,6 @@ async function within<T>(p: Promise<T>, what = "message", ms = 3000): Promise<T>
   }
 }
 
-/**
- * An error's observable shape: whether the call threw or its promise rejected, the class, code,
- * errno and message ("resolved" if there was no error). zeromq.js throws some argument errors at
- * the call (a routingId of 0) and rejects others: a drop-in must do the same.
- */
-async function rejection(call: () => unknown): Promise<object | "resolved"> {
-  const shape = (how: string, e: unknown) => {
-    const err = e as Error & {code?: string; errno?: number}
-    return {how, type: err.constructor.name, code: err.code, errno: err.errno, message: err.message}
-  }
-  let p: unknown
-  try {
-    p = call()
-  } catch (e) {
-    return shape("throws", e)
-  }
-  try {
-    await p
-  } catch (e) {
-    return shape("rejects", e)
-  }
-  return "resolved"
-}
-
-// What libzmq (through zeromq.js) gives; the libzmq cases below confirm each.
-const EINVAL = {how: "rejects", type: "Error", code: "EINVAL", errno: 22, message: "Invalid argument"}
-const EHOSTUNREACH = {how: "rejects", type: "Error", code: "EHOSTUNREACH", errno: 113, message: "Host unreachable"}
 /** Argument errors zeromq.js raises at the call (join/leave are synchronous; a routingId of 0). */
 const THROWS_EINVAL = {...EINVAL, how: "throws"}
 const EAGAIN = {how: "rejects", type: "Error", code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out"}

@@ -1,0 +1,27 @@
+/**
+ * What a call's failure looks like to a program: whether it threw at the call or its promise
+ * rejected, the error's class, code, errno and message. zeromq.js throws some argument errors at
+ * the call and rejects others; a drop-in must do the same.
+ */
+export async function rejection(call: () => unknown): Promise<object | "resolved"> {
+  const shape = (how: string, e: unknown) => {
+    const err = e as Error & {code?: string; errno?: number}
+    return {how, type: err.constructor.name, code: err.code, errno: err.errno, message: err.message}
+  }
+  let p: unknown
+  try {
+    p = call()
+  } catch (e) {
+    return shape("throws", e)
+  }
+  try {
+    await p
+  } catch (e) {
+    return shape("rejects", e)
+  }
+  return "resolved"
+}
+
+/** What libzmq (through zeromq.js) gives for these; the interop tests confirm each. */
+export const EINVAL = {how: "rejects", type: "Error", code: "EINVAL", errno: 22, message: "Invalid argument"}
+export const EHOSTUNREACH = {how: "rejects", type: "Error", code: "EHOSTUNREACH", errno: 113, message: "Host unreachable"}
