@@ -25,7 +25,15 @@ export function setTraceSink(fn: (line: string) => void): (line: string) => void
 }
 
 export function wireTraceEnabled(): boolean {
-  return (process.env.ZMTP_DEBUG ?? "").split(",").includes("wire")
+  let value: string | undefined
+  try {
+    value = process.env.ZMTP_DEBUG
+  } catch {
+    // Deno without --allow-env refuses the read (NotCapable): no trace. Thrown on, it would end
+    // each connection's engine before its greeting, and every socket would wait forever.
+    return false
+  }
+  return (value ?? "").split(",").includes("wire")
 }
 
 export function hex(bytes: Uint8Array, max = HEX_MAX): string {
