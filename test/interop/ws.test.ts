@@ -1,7 +1,7 @@
 /**
  * ws:// between zmtp and libzmq 4.3.5 (the `zeromq` devDependency has libzmq's own ws:// transport),
  * both ways, and zmtp with itself: DEALER/ROUTER multipart with empty and 70 KB frames, PUB/SUB
- * filtering, REQ/REP, CURVE; the client's masking never alters the caller's Buffer; a bad upgrade
+ * filtering, REQ/REP, PLAIN with a ZAP handler, CURVE; the client's masking never alters the caller's Buffer; a bad upgrade
  * or a broken WebSocket stream from a peer closes that connection only.
  */
 import {describe, expect, test} from "vitest"
@@ -88,6 +88,33 @@ for (const [bindLib, connectLib] of PAIRS) {
         await rep.send(`pong ${q!.toString().slice(5)}`)
         expect(text(await req.receive())).toEqual([`pong ${i}`])
       }
+    })
+
+    test("PLAIN: credentials reach the server's ZAP handler; a wrong password is refused", async () => {
+      // The ZAP handler lives in the binding library's default context.
+      const handler = new libs[bindLib].Router({linger: 0})
+      track(handler)
+      await handler.bind("inproc://zeromq.zap.01")
+      const seen: string[] = []
+      void (async () => {
+        for await (const [id, delimiter, version, requestId, , , , mechanism, user, password] of handler) {
+          seen.push(`${mechanism} ${user} ${password}`)
+          const ok = password!.toString() === "secret"
+          await handler.send([id!, delimiter!, version!, requestId!, ok ? "200" : "400", ok ? "OK" : "Denied", ok ? String(user) : "", ""])
+        }
+      })().catch(() => {})
+      const router = new libs[bindLib].Router({plainServer: true})
+      const dealer = new libs[connectLib].Dealer({plainUsername: "admin", plainPassword: "secret", routingId: "p"})
+      await joined(router, dealer)
+      await dealer.send("over plain")
+      expect(text(await router.receive())).toEqual(["p", "over plain"])
+      const intruder = track(new libs[connectLib].Dealer({plainUsername: "admin", plainPassword: "wrong"}))
+      intruder.connect(router.lastEndpoint!)
+      await intruder.send("must not arrive")
+      await until(() => seen.includes("PLAIN admin wrong"), 3000, "the second ZAP request")
+      router.receiveTimeout = 200
+      await expect(router.receive()).rejects.toMatchObject({code: "EAGAIN"})
+      expect(seen[0]).toBe("PLAIN admin secret")
     })
 
     test("CURVE: DEALER/ROUTER over ws", async () => {
