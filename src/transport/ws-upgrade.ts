@@ -60,7 +60,7 @@ export function upgradeAsClient(socket: WsSocket, host: string, path: string, o:
   const offered = zwsProtocols(o.mechanism)
   let head: Buffer = Buffer.alloc(0)
   let finished = false
-  const timer = o.timeoutMs > 0 ? setTimeout(() => finish(new WsError("ERR_WS_HANDSHAKE", `No WebSocket upgrade within ${o.timeoutMs} ms`, 1002)), o.timeoutMs) : null
+  const timer = o.timeoutMs > 0 ? setTimeout(() => finish(new WsError("ERR_WS_HANDSHAKE", `No WebSocket upgrade within ${o.timeoutMs} ms`, null, {fatal: false, kind: "other"})), o.timeoutMs) : null
   timer?.unref()
   const finish = (error: Error | null, stream: ZwsStream | null = null) => {
     if (finished) return
@@ -90,7 +90,7 @@ export function upgradeAsClient(socket: WsSocket, host: string, path: string, o:
     }
   }
   const onFailure = (e: Error) => finish(e)
-  const onClosed = () => finish(new WsError("ERR_WS_HANDSHAKE", "The server closed the connection during the WebSocket upgrade", 1002))
+  const onClosed = () => finish(new WsError("ERR_WS_HANDSHAKE", "The server closed the connection during the WebSocket upgrade", null, {fatal: false, kind: "other"}))
   socket.on("data", onData)
   socket.on("error", onFailure)
   socket.on("close", onClosed)
