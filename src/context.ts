@@ -7,6 +7,7 @@ import {errnoError} from "./errors.js"
 import {InprocRegistry} from "./transport/inproc.js"
 import {checkArgumentCount} from "./native-class.js"
 import {ContextOptionId as C} from "./sockets/option-ids.js"
+import {sharedSlots} from "./shared-context.js"
 
 type ContextOption = {kind: "Bool" | "Int32"; access: "r" | "w" | "rw"; valid?: (v: number) => boolean}
 
@@ -21,19 +22,51 @@ const contextOptions: Record<number, ContextOption> = {
   [C.BLOCKY]: {kind: "Bool", access: "rw"},
 }
 
+/** The stored options and their defaults (libzmq ctx.cpp). */
+const DEFAULTS: [number, number | boolean][] = [
+  [C.IO_THREADS, 1],
+  [C.MAX_SOCKETS, 1023],
+  [C.SOCKET_LIMIT, 65535],
+  [C.MAX_MSGSZ, 2147483647],
+  [C.IPV6, false],
+  [C.BLOCKY, true],
+]
+
+/** Where a context keeps its options: its own map, or (the default context) shared slots. */
+interface OptionValues {
+  get(id: number): number | boolean | undefined
+  set(id: number, value: number | boolean): void
+}
+
+/** The default context's options in int32 slots shared by every thread (shared-context.ts). */
+class SharedValues implements OptionValues {
+  constructor(private readonly slots: Int32Array) {}
+  get(id: number): number | boolean | undefined {
+    const i = DEFAULTS.findIndex(([k]) => k === id)
+    if (i < 0) return undefined
+    const v = Atomics.load(this.slots, i)
+    return typeof DEFAULTS[i]![1] === "boolean" ? v !== 0 : v
+  }
+  set(id: number, value: number | boolean): void {
+    const i = DEFAULTS.findIndex(([k]) => k === id)
+    if (i >= 0) Atomics.store(this.slots, i, typeof value === "boolean" ? Number(value) : value)
+  }
+}
+
+let shareValues: (ctx: Context, values: OptionValues) => void
+
 export class Context {
-  readonly #values = new Map<number, number | boolean>([
-    [C.IO_THREADS, 1],
-    [C.MAX_SOCKETS, 1023],
-    [C.SOCKET_LIMIT, 65535],
-    [C.MAX_MSGSZ, 2147483647],
-    [C.IPV6, false],
-    [C.BLOCKY, true],
-  ])
+  #values: OptionValues = new Map<number, number | boolean>(DEFAULTS)
   /** @internal */
   readonly inproc = new InprocRegistry()
   /** @internal live sockets, for maxSockets and for linger at process exit */
   readonly sockets = new Set<{close(): void}>()
+
+  static {
+    shareValues = (ctx, values) => {
+      ctx.#values = values
+    }
+  }
 
   constructor(options?: Record<string, unknown>) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
@@ -121,3 +154,11 @@ export interface Context {
 }
 
 export const context = new Context()
+
+// The default context's options are the process's, whatever thread reads them.
+const shared = sharedSlots(DEFAULTS.length)
+if (shared) {
+  const values = new SharedValues(shared.slots)
+  if (shared.fresh) for (const [id, value] of DEFAULTS) values.set(id, value)
+  shareValues(context, values)
+}

@@ -1,0 +1,26 @@
+/**
+ * zeromq.js's default `context` is one libzmq context for the whole process: an option set on it
+ * in one worker thread is seen in every other (its context-thread test sets ioThreads = 3 in the
+ * main thread and reads 3 in a worker). zmtp's threads each load their own copy of the module, so
+ * the default context keeps its options in a SharedArrayBuffer handed down to worker threads as
+ * environment data (worker_threads.setEnvironmentData: a worker started afterwards gets a clone,
+ * and a clone of a SharedArrayBuffer is the same memory). The first thread to load zmtp makes it;
+ * workers it starts later, and theirs, share it. Where worker_threads or SharedArrayBuffer is
+ * missing (a browser page), the options are simply the thread's own.
+ */
+import * as threads from "node:worker_threads"
+
+const KEY = "zmtp:default-context-options:1"
+
+type EnvironmentData = {getEnvironmentData?(key: unknown): unknown; setEnvironmentData?(key: unknown, value: unknown): void}
+
+/** `count` shared int32 slots, and whether this thread made them (so sets the defaults). */
+export function sharedSlots(count: number): {slots: Int32Array; fresh: boolean} | null {
+  const env = threads as EnvironmentData
+  if (typeof env.getEnvironmentData !== "function" || typeof env.setEnvironmentData !== "function" || typeof SharedArrayBuffer !== "function") return null
+  const existing = env.getEnvironmentData(KEY)
+  if (existing instanceof SharedArrayBuffer && existing.byteLength === count * 4) return {slots: new Int32Array(existing), fresh: false}
+  const sab = new SharedArrayBuffer(count * 4)
+  env.setEnvironmentData(KEY, sab)
+  return {slots: new Int32Array(sab), fresh: true}
+}
