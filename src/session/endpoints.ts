@@ -5,6 +5,7 @@
 import {errnoError} from "../errors.js"
 import type {Pipe} from "../engine/pipe.js"
 import {checkTermEndpoint, parseEndpoint, type Endpoint} from "../transport/endpoint.js"
+import type {UdpAddress} from "../transport/udp-address.js"
 import {BoundEndpoint} from "./bound-endpoint.js"
 import {ConnectSession} from "./connect-session.js"
 import type {SessionHost} from "./host.js"
@@ -27,16 +28,13 @@ export class Endpoints {
 
   /** bind(): listens (asynchronously, as libzmq's bind reports through zeromq.js's thread pool). */
   bind(address: string): Promise<void> | null {
-    const type = this.host.typeName
-    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"), true)
+    const endpoint = this.parseBind(address)
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return null
     }
     if (endpoint.protocol === "udp") {
-      const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
-      this.udp.push(session)
-      this.host.options.lastEndpoint = udpLastEndpoint(address)
+      const session = this.bindUdp(endpoint.udp, address)
       return session.open().catch(e => {
         this.udp.splice(this.udp.indexOf(session), 1)
         throw e
@@ -50,8 +48,7 @@ export class Endpoints {
   }
 
   bindSync(address: string): void {
-    const type = this.host.typeName
-    const endpoint = this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"), true)
+    const endpoint = this.parseBind(address)
     if (endpoint.protocol === "inproc") {
       this.bindInproc(endpoint)
       return
@@ -59,15 +56,26 @@ export class Endpoints {
     if (endpoint.protocol === "udp") {
       // Node binds a datagram socket asynchronously: the endpoint exists now and is up shortly;
       // a failure to bind then ends it (there is no caller left to tell).
-      const session = new UdpSession(this.host, endpoint.udp, type === "DISH" ? "dish" : "dgram")
-      this.udp.push(session)
-      this.host.options.lastEndpoint = udpLastEndpoint(address)
+      const session = this.bindUdp(endpoint.udp, address)
       session.open().catch(() => this.udp.splice(this.udp.indexOf(session), 1))
       return
     }
     const bound = new BoundEndpoint(this.host)
     bound.listen(endpoint).listenSync()
     this.bound(bound)
+  }
+
+  /** A bind address, checked for this socket type (udp:// binds are DISH's and DGRAM's). */
+  private parseBind(address: string): Endpoint {
+    const type = this.host.typeName
+    return this.checked(parseEndpoint(address, true, this.host.options.ipv6, type === "DISH" || type === "DGRAM"), true)
+  }
+
+  private bindUdp(udp: UdpAddress, address: string): UdpSession {
+    const session = new UdpSession(this.host, udp, this.host.typeName === "DISH" ? "dish" : "dgram")
+    this.udp.push(session)
+    this.host.options.lastEndpoint = udpLastEndpoint(address)
+    return session
   }
 
   private bound(bound: BoundEndpoint): void {
