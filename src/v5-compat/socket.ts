@@ -107,51 +107,58 @@ export class Socket extends EventEmitter {
   #startReceiving(): void {
     if (this.#receiving || sendOnly.has(this.type)) return
     this.#receiving = true
-    void this.#receiveLoop().finally(() => {
-      this.#receiving = false
-    })
+    void this.#receiveLoop()
   }
 
+  // Both loops clear their flag in the same synchronous step as their last check (inside the
+  // loop's own function, not after an await or in a .finally()), so that a send() or resume() that
+  // comes right after the loop's last step starts a new loop instead of finding the flag still set.
   async #receiveLoop(): Promise<void> {
     const socket = this.#socket as zmq.Pull
-    while (!socket.closed && !this.#paused) {
-      const held = this.#held.shift()
-      if (held) {
-        this.#emitLater("message", ...held)
-        continue
+    try {
+      while (!socket.closed && !this.#paused) {
+        const held = this.#held.shift()
+        if (held) {
+          this.#emitLater("message", ...held)
+          continue
+        }
+        try {
+          const msg = await socket.receive()
+          if (this.#paused) this.#held.push(msg)
+          else this.#emitLater("message", ...msg)
+        } catch (err) {
+          // A receive cut short by close() is not an error; EBUSY: another receive is under way.
+          if (!socket.closed && (err as {code?: string}).code !== "EBUSY") this.#emitLater("error", err)
+        }
       }
-      try {
-        const msg = await socket.receive()
-        if (this.#paused) this.#held.push(msg)
-        else this.#emitLater("message", ...msg)
-      } catch (err) {
-        // A receive cut short by close() is not an error; EBUSY means another receive is under way.
-        if (!socket.closed && (err as {code?: string}).code !== "EBUSY") this.#emitLater("error", err)
-      }
+    } finally {
+      this.#receiving = false
     }
   }
 
   #startSending(): void {
     if (this.#sending) return
     this.#sending = true
-    void this.#sendLoop().finally(() => {
-      this.#sending = false
-    })
+    void this.#sendLoop()
   }
 
   async #sendLoop(): Promise<void> {
     const socket = this.#socket as zmq.Push
-    while (!socket.closed && !this.#paused && this.#outbox.length) {
-      const [msg, cb] = this.#outbox.shift()!
-      let failure: Error | undefined
-      try {
-        if (receiveOnly.has(this.type)) throw new Error("Cannot send on this socket type.")
-        await socket.send(msg)
-      } catch (err) {
-        failure = err as Error
+    try {
+      while (!socket.closed && !this.#paused && this.#outbox.length) {
+        const [msg, cb] = this.#outbox.shift()!
+        let failure: Error | undefined
+        try {
+          if (receiveOnly.has(this.type)) throw new Error("Cannot send on this socket type.")
+          await socket.send(msg)
+        } catch (err) {
+          failure = err as Error
+        }
+        if (cb) callSafely(cb, failure)
+        else if (failure) this.emit("error", failure)
       }
-      if (cb) callSafely(cb, failure)
-      else if (failure) this.emit("error", failure)
+    } finally {
+      this.#sending = false
     }
   }
 
