@@ -25,3 +25,14 @@ export async function rejection(call: () => unknown): Promise<object | "resolved
 /** What libzmq (through zeromq.js) gives for these; the interop tests confirm each. */
 export const EINVAL = {how: "rejects", type: "Error", code: "EINVAL", errno: 22, message: "Invalid argument"}
 export const EHOSTUNREACH = {how: "rejects", type: "Error", code: "EHOSTUNREACH", errno: 113, message: "Host unreachable"}
+
+/** `p`, or a clear failure after `ms` instead of the test's timeout. */
+export async function within<T>(p: Promise<T>, what = "message", ms = 3000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

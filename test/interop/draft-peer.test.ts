@@ -14,7 +14,7 @@ import {describe, expect, test} from "vitest"
 import * as zmq from "zeromq"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import * as draftExtra from "../../src/draft-extra.js"
-import {EHOSTUNREACH, EINVAL, rejection} from "../helpers/rejection.js"
+import {EHOSTUNREACH, EINVAL, rejection, within} from "../helpers/rejection.js"
 
 type Lib = "zmtp" | "libzmq"
 
@@ -61,20 +61,7 @@ async function bindFresh(s: Sock, transport: "tcp" | "ipc" | "inproc"): Promise<
   return s.lastEndpoint!
 }
 
-/** `p`, or a clear failure after `ms` instead of the test's timeout. */
-async function within<T>(p: Promise<T>, what = "message", ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 const text = (m: Buffer[]) => m.map(f => f.toString())
-
-
 
 describe("PEER: the connecting side talks first", () => {
   for (const transport of ["tcp", "ipc", "inproc"] as const)

@@ -13,7 +13,7 @@ import * as zmqDraft from "zeromq/draft.js"
 import * as zmtpDraft from "../../src/draft.js"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import {radioDishFilter, sendUntil, type DishLike, type Lib} from "../helpers/draft-scenarios.mjs"
-import {EHOSTUNREACH, EINVAL, rejection} from "../helpers/rejection.js"
+import {EHOSTUNREACH, EINVAL, rejection, within} from "../helpers/rejection.js"
 
 type ClassName = "Server" | "Client" | "Radio" | "Dish" | "Gather" | "Scatter" | "Datagram"
 
@@ -77,17 +77,6 @@ async function bindFresh(s: DraftSock, transport: "tcp" | "ipc" | "udp"): Promis
   }
   await s.bind(endpointFor(transport))
   return s.lastEndpoint!
-}
-
-/** `p`, or a clear failure after `ms` instead of the test's timeout. */
-async function within<T>(p: Promise<T>, what = "message", ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** Argument errors zeromq.js raises at the call (join/leave are synchronous; a routingId of 0). */
