@@ -86,12 +86,18 @@ for (const transport of ["tcp", "ipc"] as const) {
             if (got === "A-last") return
           }
         })()
-        for (let i = 0; i < 200 && got === null; i++) {
+        // Until the subscription has reached the publisher (seen once to take over 2 s on a loaded
+        // CI machine), then A-last until it arrives: nothing is sent once and left to chance.
+        for (let i = 0; i < 1000 && got === null; i++) {
           await pub.send("A-probe")
           await pub.send("B-never")
           await sleep(10)
         }
-        await pub.send("A-last")
+        expect(got, "no A-probe reached the subscriber within 10 s").not.toBeNull()
+        for (let i = 0; i < 100 && got !== "A-last"; i++) {
+          await pub.send("A-last")
+          await sleep(10)
+        }
         await reader
         expect(got).toBe("A-last")
       })
