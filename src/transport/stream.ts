@@ -119,8 +119,6 @@ export class StreamListener {
         // nothing there
       }
     }
-    // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
-    // that reads large bodies in place.
     let tlsContext: ReturnType<typeof serverContext> | null = null
     if (endpoint.protocol === "wss") {
       try {
@@ -138,8 +136,9 @@ export class StreamListener {
         error => this.emit({type: "handshake:error:protocol", address: this.address, error}),
       )
     }
+    // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
+    // that reads large bodies in place (ws:// reads through node:http and the ZwsStream instead).
     const server = net.createServer({noDelay: true, pauseOnConnect: true}, accepted => {
-      // ws:// reads through node:http and the ZwsStream, not in place.
       const stream = isWs(endpoint) ? accepted : acceptDirect(accepted)
       tune(stream, endpoint, this.opts)
       this.emit({type: "accept", address: this.address})
