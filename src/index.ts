@@ -29,7 +29,7 @@ export {context}
 export type {MessageLike}
 export type Message = Buffer
 export type {ErrnoError} from "./errors.js"
-export type {SocketEvent as Event} from "./transport/stream.js"
+export type {Event, EventOfType, EventType} from "./events.js"
 
 /** The libzmq release whose behaviour this stack follows (zeromq.js reports its libzmq's). */
 export const version = "4.3.5"

@@ -8,6 +8,7 @@ import type {EventEmitter} from "node:events"
 import {errnoError} from "./errors.js"
 import {observeSocket, setObserverFactory, Socket, type EventSink} from "./sockets/socket.js"
 import type {SocketEvent} from "./transport/stream.js"
+import type {Event, EventOfType, EventType} from "./events.js"
 
 /** Like libzmq's monitor pipe, the queue is bounded; the oldest events go first. */
 const MAX_QUEUED = 10000
@@ -53,16 +54,17 @@ export class Observer {
     pending?.reject(errnoError("EAGAIN"))
   }
 
-  receive(): Promise<SocketEvent> {
+  receive(): Promise<Event> {
     if (this.#closed) throw errnoError("EBADF", "Socket is closed")
     if (this.#pending) throw errnoError("EBUSY", "Observer is busy reading; only one receive operation may be in progress at any time")
+    // The transports' loose SocketEvents have the public shapes of events.ts.
     const next = this.#queue.shift()
-    if (next) return Promise.resolve(this.#taken(next))
-    return new Promise((resolve, reject) => {
+    if (next) return Promise.resolve(this.#taken(next) as Event)
+    return new Promise<Event>((resolve, reject) => {
       // A waiting read keeps the process alive, as zeromq.js's poll on the monitor socket does,
       // in emitter mode too: a program reading events runs until the socket (or the observer) is
       // closed.
-      this.#pending = {resolve, reject}
+      this.#pending = {resolve: e => resolve(e as Event), reject}
       this.#waiting(true)
     })
   }
@@ -101,11 +103,11 @@ export class Observer {
   }
 }
 
-/** Added by index.ts, as zeromq.js adds them. */
+/** Added by index.ts, as zeromq.js adds them, with zeromq.js's event types (events.ts). */
 export interface Observer {
-  on(type: string, listener: (event: SocketEvent) => void): EventEmitter
-  off(type: string, listener: (event: SocketEvent) => void): EventEmitter
-  [Symbol.asyncIterator](): AsyncIterator<SocketEvent>
+  on<E extends EventType>(type: E, listener: (data: EventOfType<E>) => void): EventEmitter
+  off<E extends EventType>(type: E, listener: (data: EventOfType<E>) => void): EventEmitter
+  [Symbol.asyncIterator](): AsyncIterator<Event>
 }
 
 setObserverFactory(socket => new Observer(socket))
