@@ -5,6 +5,8 @@
  * (transport/stream.ts SocketEvent, the loose internal form); these are the types users see.
  */
 import type {ErrnoError} from "./errors.js"
+import type {ZapErrorCode} from "./mechanism/zap.js"
+import type {ZmtpProtocolErrorCode} from "./wire/errors.js"
 
 type Expand<T> = T extends infer O ? {[K in keyof O]: O[K]} : never
 
@@ -15,27 +17,7 @@ export interface AuthError extends Error {
 
 /** A handshake that broke ZMTP or ZAP (zeromq.js's codes, libzmq's ZMQ_PROTOCOL_ERROR_*). */
 export interface ProtoError extends Error {
-  code:
-    | "ERR_ZMTP_UNSPECIFIED"
-    | "ERR_ZMTP_UNEXPECTED_COMMAND"
-    | "ERR_ZMTP_INVALID_SEQUENCE"
-    | "ERR_ZMTP_KEY_EXCHANGE"
-    | "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED"
-    | "ERR_ZMTP_MALFORMED_COMMAND_MESSAGE"
-    | "ERR_ZMTP_MALFORMED_COMMAND_HELLO"
-    | "ERR_ZMTP_MALFORMED_COMMAND_INITIATE"
-    | "ERR_ZMTP_MALFORMED_COMMAND_ERROR"
-    | "ERR_ZMTP_MALFORMED_COMMAND_READY"
-    | "ERR_ZMTP_MALFORMED_COMMAND_WELCOME"
-    | "ERR_ZMTP_INVALID_METADATA"
-    | "ERR_ZMTP_CRYPTOGRAPHIC"
-    | "ERR_ZMTP_MECHANISM_MISMATCH"
-    | "ERR_ZAP_UNSPECIFIED"
-    | "ERR_ZAP_MALFORMED_REPLY"
-    | "ERR_ZAP_BAD_REQUEST_ID"
-    | "ERR_ZAP_BAD_VERSION"
-    | "ERR_ZAP_INVALID_STATUS_CODE"
-    | "ERR_ZAP_INVALID_METADATA"
+  code: ZmtpProtocolErrorCode | ZapErrorCode
 }
 
 export interface EventAddress {

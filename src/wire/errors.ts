@@ -7,8 +7,8 @@
  * a plain errno (EMSGSIZE, EPROTO, ETIMEDOUT...) rather than a protocol code; we give them codes of
  * the same shape so a user can tell them apart.
  */
-export type ZmtpErrorCode =
-  // zeromq.js ProtoError codes (libzmq ZMQ_PROTOCOL_ERROR_ZMTP_*)
+/** zeromq.js's ProtoError codes for ZMTP (libzmq ZMQ_PROTOCOL_ERROR_ZMTP_*). */
+export type ZmtpProtocolErrorCode =
   | "ERR_ZMTP_UNSPECIFIED"
   | "ERR_ZMTP_UNEXPECTED_COMMAND"
   | "ERR_ZMTP_INVALID_SEQUENCE"
@@ -23,6 +23,9 @@ export type ZmtpErrorCode =
   | "ERR_ZMTP_INVALID_METADATA"
   | "ERR_ZMTP_CRYPTOGRAPHIC"
   | "ERR_ZMTP_MECHANISM_MISMATCH"
+
+export type ZmtpErrorCode =
+  | ZmtpProtocolErrorCode
   // zmtp's own codes for what libzmq reports as an errno
   | "ERR_ZMTP_UNSUPPORTED_VERSION"
   | "ERR_ZMTP_BAD_SIGNATURE"

@@ -4,7 +4,7 @@
  * and the checks each side makes of the other. Pure text and bytes, no I/O.
  *
  * We send exactly what libzmq sends, but check more than it reads: libzmq's client never checks
- * Sec-WebSocket-Accept ("TODO: validate accept key") and wants the status line to read
+ * Sec-WebSocket-Accept (ws_engine.cpp leaves it unchecked) and wants the status line to read
  * "HTTP/1.1 101 Switching Protocols" to the letter; its server ignores Sec-WebSocket-Version and
  * the key's form. We follow §4.1 and §4.2.1, which libzmq's own output always satisfies.
  *
