@@ -14,20 +14,11 @@ import {describe, expect, test} from "vitest"
 import * as zmq from "zeromq"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import * as draftExtra from "../../src/draft-extra.js"
-import {EHOSTUNREACH, EINVAL, rejection, within} from "../helpers/rejection.js"
+import {EHOSTUNREACH, EINVAL, rejection, within, type LooseDraftSock} from "../helpers/draft-interop.js"
 
 type Lib = "zmtp" | "libzmq"
 
-interface Sock {
-  bind(address: string): Promise<void>
-  connect(address: string): void
-  send(message: unknown, options?: object): Promise<void>
-  receive(): Promise<any[]>
-  close(): void
-  readonly closed: boolean
-  linger: number
-  readonly lastEndpoint: string | null
-}
+type Sock = LooseDraftSock
 interface PeerSock extends Sock {
   connect(address: string): number
 }

@@ -13,20 +13,11 @@ import * as zmqDraft from "zeromq/draft.js"
 import * as zmtpDraft from "../../src/draft.js"
 import {endpointFor, socketTracker} from "../helpers/sockets.js"
 import {radioDishFilter, sendUntil, type DishLike, type Lib} from "../helpers/draft-scenarios.mjs"
-import {EHOSTUNREACH, EINVAL, rejection, within} from "../helpers/rejection.js"
+import {EHOSTUNREACH, EINVAL, rejection, within, type LooseDraftSock} from "../helpers/draft-interop.js"
 
 type ClassName = "Server" | "Client" | "Radio" | "Dish" | "Gather" | "Scatter" | "Datagram"
 
-/** What the tests use of a draft socket of either library (zeromq.js v6's API, loosely typed). */
-interface DraftSock {
-  bind(address: string): Promise<void>
-  connect(address: string): void
-  send(message: unknown, options?: object): Promise<void>
-  receive(): Promise<any[]>
-  close(): void
-  readonly closed: boolean
-  linger: number
-  readonly lastEndpoint: string | null
+interface DraftSock extends LooseDraftSock {
   join(...groups: string[]): void
   leave(...groups: string[]): void
 }

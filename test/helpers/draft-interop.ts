@@ -1,3 +1,17 @@
+/** Shared by the draft interop tests (test/interop/draft*.test.ts): socket shape, errors, waits. */
+
+/** What the tests use of a draft socket of either library (zeromq.js v6's API, loosely typed). */
+export interface LooseDraftSock {
+  bind(address: string): Promise<void>
+  connect(address: string): void
+  send(message: unknown, options?: object): Promise<void>
+  receive(): Promise<any[]>
+  close(): void
+  readonly closed: boolean
+  linger: number
+  readonly lastEndpoint: string | null
+}
+
 /**
  * What a call's failure looks like to a program: whether it threw at the call or its promise
  * rejected, the error's class, code, errno and message. zeromq.js throws some argument errors at
