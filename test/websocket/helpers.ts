@@ -21,20 +21,9 @@ export function recorder(expectMasked: boolean, maxMessage = -1): {reader: WsRea
   return {reader: new WsReader({expectMasked, maxMessage}, handler), events, data}
 }
 
-export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex")
+export {split} from "../helpers/chunks.js"
 
-/** `bytes` cut at the given points (each taken mod length + 1): how a socket may deliver it. */
-export function split(bytes: Buffer, at: readonly number[]): Buffer[] {
-  const points = [...new Set(at.map(p => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Buffer[] = []
-  let last = 0
-  for (const p of points) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
+export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex")
 
 /** Reads `chunks` with a fresh recording reader and returns what it handed up. */
 export function readAll(chunks: readonly Buffer[], expectMasked: boolean, maxMessage = -1): Event[] {

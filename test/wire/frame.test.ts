@@ -3,6 +3,7 @@ import fc from "fast-check"
 import {encodeFrame, encodeMessage, FLAG_COMMAND, FrameDecoder, type FrameHandler} from "../../src/wire/frame.js"
 import {ZmtpError} from "../../src/wire/errors.js"
 import {bytes, loadVectors} from "../helpers/vectors.js"
+import {split} from "../helpers/chunks.js"
 
 type Event = {message: string[]} | {command: string}
 
@@ -15,18 +16,6 @@ function collector(): FrameHandler & {events: Event[]} {
   }
 }
 
-/** Splits `data` at the given cut points (any chunking). */
-function chunked(data: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map(c => c % (data.length + 1)))].sort((a, b) => a - b)
-  const out: Buffer[] = []
-  let prev = 0
-  for (const p of points) {
-    out.push(data.subarray(prev, p))
-    prev = p
-  }
-  out.push(data.subarray(prev))
-  return out
-}
 
 const {vectors} = loadVectors("frames")
 
@@ -103,7 +92,7 @@ describe("properties", () => {
         const wire = Buffer.concat(messages.map(m => encodeMessage(m)))
         const c = collector()
         const d = new FrameDecoder(c)
-        for (const chunk of chunked(wire, cuts)) d.push(chunk)
+        for (const chunk of split(wire, cuts)) d.push(chunk)
         expect(c.events).toEqual(messages.map(m => ({message: m.map(f => Buffer.from(f).toString("hex"))})))
         expect(d.inMessage).toBe(false)
       }),
@@ -123,7 +112,7 @@ describe("properties", () => {
           max,
         )
         try {
-          for (const chunk of chunked(Buffer.from(data), cuts)) d.push(chunk)
+          for (const chunk of split(Buffer.from(data), cuts)) d.push(chunk)
         } catch (e) {
           expect(e).toBeInstanceOf(ZmtpError)
           expect((e as ZmtpError).code).toBe("ERR_ZMTP_MESSAGE_TOO_LARGE")
