@@ -155,6 +155,9 @@ export interface Context {
 
 export const context = new Context()
 
+// Its inproc names are the process's: a socket of another thread may connect to them.
+context.inproc.shareAcrossThreads()
+
 // The default context's options are the process's, whatever thread reads them.
 const shared = sharedSlots(DEFAULTS.length)
 if (shared) {

@@ -16,11 +16,25 @@ type EnvironmentData = {getEnvironmentData?(key: unknown): unknown; setEnvironme
 
 /** `count` shared int32 slots, and whether this thread made them (so sets the defaults). */
 export function sharedSlots(count: number): {slots: Int32Array; fresh: boolean} | null {
+  const fresh = !inherited(KEY)
+  const sab = sharedBuffer(KEY, count * 4)
+  return sab ? {slots: new Int32Array(sab), fresh} : null
+}
+
+function inherited(key: string): boolean {
+  return (threads as EnvironmentData).getEnvironmentData?.(key) instanceof SharedArrayBuffer
+}
+
+/**
+ * The process's shared memory under `key` (`bytes` long, zeroed when new): the one this thread
+ * inherited, or one it makes and hands down to the workers it starts from now on.
+ */
+export function sharedBuffer(key: string, bytes: number): SharedArrayBuffer | null {
   const env = threads as EnvironmentData
   if (typeof env.getEnvironmentData !== "function" || typeof env.setEnvironmentData !== "function" || typeof SharedArrayBuffer !== "function") return null
-  const existing = env.getEnvironmentData(KEY)
-  if (existing instanceof SharedArrayBuffer && existing.byteLength === count * 4) return {slots: new Int32Array(existing), fresh: false}
-  const sab = new SharedArrayBuffer(count * 4)
-  env.setEnvironmentData(KEY, sab)
-  return {slots: new Int32Array(sab), fresh: true}
+  const existing = env.getEnvironmentData(key)
+  if (existing instanceof SharedArrayBuffer && existing.byteLength === bytes) return existing
+  const sab = new SharedArrayBuffer(bytes)
+  env.setEnvironmentData(key, sab)
+  return sab
 }

@@ -71,6 +71,8 @@ export class Pipe {
    */
   fairQueued = false
   private readPaused = false
+  /** Told of every message the socket reads (inproc between threads counts them for its HWM). */
+  onRead: (() => void) | null = null
 
   constructor(
     readonly owner: PipeOwner,
@@ -153,6 +155,7 @@ export class Pipe {
 
   read(): Msg | undefined {
     const msg = this.in.shift()
+    if (this.onRead !== null && msg !== undefined) this.onRead()
     if (msg && this.readPaused && (this.recvHwm <= 0 || this.in.length < this.recvHwm)) {
       this.readPaused = false
       this.transport?.resume()

@@ -8,6 +8,7 @@ import {Buffer} from "node:buffer"
 import {linkInproc} from "../engine/inproc-engine.js"
 import type {PeerInfo} from "../engine/pipe.js"
 import type {InprocBinder} from "../transport/inproc.js"
+import type {ThreadLink, ThreadPeer} from "../transport/thread-bus.js"
 import type {Endpoint} from "../transport/endpoint.js"
 import type {ConnectSession} from "./connect-session.js"
 import type {SessionHost} from "./host.js"
@@ -49,10 +50,48 @@ export class InprocBind implements InprocBinder {
     }
     connecting.wake()
   }
+
+  /** A socket of another thread connects (thread-bus.ts): the bound side of the link. */
+  acceptThread(peer: ThreadPeer, link: ThreadLink): ThreadPeer | null {
+    const bound = this.host
+    if (bound.closed) return null
+    const address = link.address
+    const b = bound.newPipe(address, null, true)
+    link.engine().attach(b, peerInfo(peer, address))
+    if (!bound.connected(b)) b.terminate()
+    else bound.wake()
+    return threadPeer(bound)
+  }
+}
+
+function peerInfo(peer: ThreadPeer, address: string): PeerInfo {
+  return {socketType: peer.socketType, identity: Buffer.from(peer.routingId ?? []), minor: 1, address}
+}
+
+function threadPeer(host: SessionHost): ThreadPeer {
+  return {socketType: host.typeName, routingId: host.options.routingId ?? null, recvHwm: host.options.receiveHighWaterMark}
 }
 
 /** Registers a connect session's inproc connect: joined at once if bound, else at the bind. */
 export function connectInproc(host: SessionHost, session: ConnectSession, endpoint: Extract<Endpoint, {protocol: "inproc"}>): void {
-  session.inproc = {name: endpoint.name, completeInproc: binder => (binder as InprocBind).join(host, session)}
+  session.inproc = {
+    name: endpoint.name,
+    completeInproc: binder => (binder as InprocBind).join(host, session),
+    threadPeer: () => threadPeer(host),
+    // The socket bound in another thread took us: the connect side of the link.
+    completeThread: link => {
+      const engine = link.engine()
+      if (host.closed && !session.pipe) return engine.abort()
+      const a = session.livePipe()
+      engine.attach(a, peerInfo(link.peer, session.address))
+      if (host.closed) {
+        // Closed before the bind with messages queued: they are the bound socket's to read.
+        engine.deliverRest()
+        return
+      }
+      if (!host.connected(a)) return a.terminate()
+      host.wake()
+    },
+  }
   host.context.inproc.connect(session.inproc)
 }
