@@ -15,16 +15,18 @@ import * as zmq from "../../src/index.js"
 import {encodeGreeting} from "../../src/wire/greeting.js"
 import {encodeReady} from "../../src/wire/command.js"
 import {encodeFrame, FLAG_MORE} from "../../src/wire/frame.js"
-import {endpointFor, sleep, socketTracker, str, transports, until} from "../helpers/sockets.js"
+import {endpointFor, sleep, socketTracker, str, until} from "../helpers/sockets.js"
+import {endpointOf, placements, useThreadPlacement, zmqFor, type Placement} from "../helpers/placements.js"
 import {numbered, sendUntilBlocked, settlesWithin, tick} from "../helpers/blocking.js"
 
-type Transport = (typeof transports)[number]
+type Transport = Placement
 
+useThreadPlacement()
 const track = socketTracker()
 
 async function bound<T extends zmq.Socket>(s: T, t: Transport): Promise<string> {
   track(s)
-  await s.bind(endpointFor(t))
+  await s.bind(endpointOf(t))
   return s.lastEndpoint!
 }
 
@@ -47,7 +49,7 @@ function procMax(path: string, field?: number): number {
  * message each engine holds while decoding or encoding.
  */
 function kernelAllowance(t: Transport, size: number): number {
-  if (t === "inproc") return 0
+  if (t === "inproc" || t === "threads") return 0
   const bytes =
     t === "tcp"
       ? procMax("/proc/sys/net/ipv4/tcp_wmem") + procMax("/proc/sys/net/ipv4/tcp_rmem")
@@ -79,16 +81,18 @@ function memory(): number {
 
 // ---- PUB with a stalled subscriber --------------------------------------------------------------
 
-for (const t of transports) {
+for (const t of placements) {
+  const Z = zmqFor(t)
   describe(`PUB/SUB over ${t}`, () => {
     test("a stalled SUB: send never blocks, memory stays flat, the SUB later gets at most about SNDHWM + RCVHWM", async () => {
       const SNDHWM = 10
       const RCVHWM = 10
       const SIZE = 1024
-      const TOTAL = 200_000
-      const pub = new zmq.Publisher({sendHighWaterMark: SNDHWM})
+      // Across threads each send is a call to the host worker (~0.1 ms): fewer, same shape.
+      const TOTAL = t === "threads" ? 20_000 : 200_000
+      const pub = new Z.Publisher({sendHighWaterMark: SNDHWM})
       const address = await bound(pub, t)
-      const sub = track(new zmq.Subscriber({receiveHighWaterMark: RCVHWM}))
+      const sub = track(new Z.Subscriber({receiveHighWaterMark: RCVHWM}))
       sub.connect(address)
       sub.subscribe("")
       // The subscription must have reached the publisher: a message gets through.
@@ -116,13 +120,15 @@ for (const t of transports) {
         await pub.send(Buffer.from(payload))
         slowest = Math.max(slowest, performance.now() - before)
         if (i % 500 === 499) await tick() // let the engines and the kernel work
-        if (i === 20_000) baseline = memory()
+        if (i === TOTAL / 10) baseline = memory()
       }
       const elapsed = Date.now() - started
       await sleep(50)
       const grown = memory() - baseline
-      // 180k further messages of 1 KiB would be 180 MB if anything kept them.
-      expect(grown).toBeLessThan(48 * 1024 * 1024)
+      // 180k further messages of 1 KiB would be 180 MB if anything kept them. (Across threads the
+      // sockets' memory is the host workers', not this thread's: the counts below still hold.)
+      if (t === "threads") console.info("threads: the memory bound is checked for the other placements only (the sockets live in host workers)")
+      else expect(grown).toBeLessThan(48 * 1024 * 1024)
       expect(slowest).toBeLessThan(1000)
       expect(elapsed).toBeLessThan(15000)
 
@@ -130,7 +136,7 @@ for (const t of transports) {
       expect(got.length).toBeGreaterThan(0)
       expect(got.length).toBeLessThanOrEqual(SNDHWM + RCVHWM + kernelAllowance(t, SIZE + 9))
       expect(got.length).toBeLessThan(TOTAL / 4)
-      if (t === "inproc") expect(got.length).toBe(SNDHWM + RCVHWM)
+      if (t === "inproc" || t === "threads") expect(got.length).toBe(SNDHWM + RCVHWM)
       // What arrives is in order, with the gaps where the subscriber's pipe was full.
       const seqs = got.map(seqOf)
       for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!)
@@ -148,24 +154,25 @@ for (const t of transports) {
 type Blocking = "Push" | "Dealer" | "Pair" | "Request"
 const receiverFor: Record<Blocking, "Pull" | "Dealer" | "Pair" | "Router"> = {Push: "Pull", Dealer: "Dealer", Pair: "Pair", Request: "Router"}
 
-for (const t of transports) {
+for (const t of placements) {
+  const Z = zmqFor(t)
   for (const kind of ["Push", "Dealer", "Pair", "Request"] as const) {
     describe(`${kind} over ${t}`, () => {
       test("blocks at the HWM (send stays pending), EAGAIN with sendTimeout, nothing lost when the peer reads", async () => {
         const SNDHWM = 5
         const RCVHWM = 5
         // Big messages, so that the kernel holds only a few of them.
-        const SIZE = t === "inproc" ? 16 : 256 * 1024
-        const receiver = new zmq[receiverFor[kind]]({receiveHighWaterMark: RCVHWM}) as zmq.Pull
+        const SIZE = t === "inproc" || t === "threads" ? 16 : 256 * 1024
+        const receiver = new Z[receiverFor[kind]]({receiveHighWaterMark: RCVHWM}) as zmq.Pull
         const address = await bound(receiver, t)
-        const sender = track(new zmq[kind]({sendHighWaterMark: SNDHWM})) as zmq.Push
+        const sender = track(new Z[kind]({sendHighWaterMark: SNDHWM})) as zmq.Push
         if (kind === "Request") (sender as unknown as zmq.Request).relaxed = true
         sender.connect(address)
         const frames = (i: number): Buffer[] => [numbered(i, SIZE)]
         const {accepted, blocked} = await sendUntilBlocked(i => sender.send(frames(i)), 5000)
         expect(accepted).toBeGreaterThanOrEqual(SNDHWM)
         expect(accepted).toBeLessThanOrEqual(SNDHWM + RCVHWM + kernelAllowance(t, SIZE))
-        if (t === "inproc") expect(accepted).toBe(SNDHWM + RCVHWM)
+        if (t === "inproc" || t === "threads") expect(accepted).toBe(SNDHWM + RCVHWM)
         expect(sender.writable).toBe(false)
 
         // A second send while one is pending is EBUSY; the pending one is still waiting.
@@ -188,12 +195,12 @@ for (const t of transports) {
       }, 60000)
 
       test("with sendTimeout at the HWM: EAGAIN after the timeout", async () => {
-        const receiver = new zmq[receiverFor[kind]]({receiveHighWaterMark: 2}) as zmq.Pull
+        const receiver = new Z[receiverFor[kind]]({receiveHighWaterMark: 2}) as zmq.Pull
         const address = await bound(receiver, t)
-        const sender = track(new zmq[kind]({sendHighWaterMark: 2, sendTimeout: 100})) as zmq.Push
+        const sender = track(new Z[kind]({sendHighWaterMark: 2, sendTimeout: 100})) as zmq.Push
         if (kind === "Request") (sender as unknown as zmq.Request).relaxed = true
         sender.connect(address)
-        const SIZE = t === "inproc" ? 16 : 256 * 1024
+        const SIZE = t === "inproc" || t === "threads" ? 16 : 256 * 1024
         let error: unknown = null
         const started = Date.now()
         for (let i = 0; i < 5000 && !error; i++) {
@@ -227,17 +234,18 @@ for (const kind of ["Push", "Dealer", "Pair", "Request"] as const) {
 
 // ---- ROUTER: drops for a full peer; mandatory makes it EAGAIN / EHOSTUNREACH --------------------
 
-for (const t of transports) {
+for (const t of placements) {
+  const Z = zmqFor(t)
   describe(`ROUTER over ${t}`, () => {
     test("drops messages for a full peer and never blocks", async () => {
-      const SIZE = t === "inproc" ? 16 : 64 * 1024
-      const router = new zmq.Router({sendHighWaterMark: 4})
+      const SIZE = t === "inproc" || t === "threads" ? 16 : 64 * 1024
+      const router = new Z.Router({sendHighWaterMark: 4})
       const address = await bound(router, t)
-      const dealer = track(new zmq.Dealer({routingId: "d", receiveHighWaterMark: 4}))
+      const dealer = track(new Z.Dealer({routingId: "d", receiveHighWaterMark: 4}))
       dealer.connect(address)
       await dealer.send("hello")
       await router.receive()
-      const TOTAL = t === "inproc" ? 1000 : 3000
+      const TOTAL = t === "inproc" || t === "threads" ? 1000 : 3000
       for (let i = 0; i < TOTAL; i++) {
         const p = router.send(["d", numbered(i, SIZE)])
         expect(await settlesWithin(p, 1000)).toBe(true)
@@ -248,15 +256,15 @@ for (const t of transports) {
       const got = (await drain(dealer)).map(seqOf)
       expect(got.length).toBeLessThan(TOTAL)
       expect(got.length).toBeLessThanOrEqual(8 + kernelAllowance(t, SIZE))
-      if (t === "inproc") expect(got.length).toBe(8)
+      if (t === "inproc" || t === "threads") expect(got.length).toBe(8)
       for (let i = 1; i < got.length; i++) expect(got[i]!).toBeGreaterThan(got[i - 1]!)
     }, 60000)
 
     test("with mandatory: a full peer blocks (EAGAIN with sendTimeout), an unknown id is EHOSTUNREACH", async () => {
-      const SIZE = t === "inproc" ? 16 : 256 * 1024
-      const router = new zmq.Router({sendHighWaterMark: 3, mandatory: true})
+      const SIZE = t === "inproc" || t === "threads" ? 16 : 256 * 1024
+      const router = new Z.Router({sendHighWaterMark: 3, mandatory: true})
       const address = await bound(router, t)
-      const dealer = track(new zmq.Dealer({routingId: "d", receiveHighWaterMark: 3}))
+      const dealer = track(new Z.Dealer({routingId: "d", receiveHighWaterMark: 3}))
       dealer.connect(address)
       await dealer.send("hello")
       await router.receive()
@@ -264,7 +272,7 @@ for (const t of transports) {
       const {accepted, blocked} = await sendUntilBlocked(i => router.send(["d", numbered(i, SIZE)]), 5000)
       expect(accepted).toBeGreaterThanOrEqual(3)
       expect(accepted).toBeLessThanOrEqual(6 + kernelAllowance(t, SIZE))
-      if (t === "inproc") expect(accepted).toBe(6)
+      if (t === "inproc" || t === "threads") expect(accepted).toBe(6)
       expect(router.writable).toBe(false)
       // The dealer reads: the blocked send goes through and every message arrives in order.
       dealer.receiveTimeout = 3000
@@ -316,11 +324,12 @@ for (const t of ["tcp", "ipc"] as const) {
 
 // ---- multipart atomicity --------------------------------------------------------------------------
 
-for (const t of transports) {
+for (const t of placements) {
+  const Z = zmqFor(t)
   test(`${t}: multipart messages from several senders are never interleaved, and HWM counts messages`, async () => {
-    const pull = new zmq.Pull({receiveHighWaterMark: 1})
+    const pull = new Z.Pull({receiveHighWaterMark: 1})
     const address = await bound(pull, t)
-    const senders = [0, 1, 2].map(() => track(new zmq.Push({sendHighWaterMark: 1})))
+    const senders = [0, 1, 2].map(() => track(new Z.Push({sendHighWaterMark: 1})))
     for (const s of senders) s.connect(address)
     const PER = 200
     const PARTS = 7

@@ -1,6 +1,9 @@
 import {afterEach, describe, expect, test} from "vitest"
 import * as zmq from "../../src/index.js"
-import {endpointFor, sleep, str, transports, until} from "../helpers/sockets.js"
+import {endpointOf, placements, useThreadPlacement, zmqFor, type Placement} from "../helpers/placements.js"
+import {endpointFor, sleep, str, until} from "../helpers/sockets.js"
+
+useThreadPlacement()
 
 const open: zmq.Socket[] = []
 function track<T extends zmq.Socket>(s: T): T {
@@ -11,18 +14,19 @@ afterEach(() => {
   for (const s of open.splice(0)) s.close()
 })
 
-async function bound<T extends zmq.Socket>(s: T, transport: (typeof transports)[number]): Promise<string> {
+async function bound<T extends zmq.Socket>(s: T, transport: Placement): Promise<string> {
   track(s)
-  await s.bind(endpointFor(transport))
+  await s.bind(endpointOf(transport))
   return s.lastEndpoint!
 }
 
-for (const transport of transports) {
+for (const transport of placements) {
   describe(`over ${transport}`, () => {
+    const Z = zmqFor(transport)
     test("PUSH → PULL, multipart with empty frames", async () => {
-      const pull = new zmq.Pull()
+      const pull = new Z.Pull()
       const address = await bound(pull, transport)
-      const push = track(new zmq.Push())
+      const push = track(new Z.Push())
       push.connect(address)
       await push.send(["a", "", "c"])
       await push.send("second")
@@ -33,9 +37,9 @@ for (const transport of transports) {
     test("a receive that waits gets each arriving message once and in order (receive HWM 1)", async () => {
       // A waiting receive completes inside the transport's delivery (not a microtask later);
       // with a receive HWM of 1 every message pauses and resumes the pipe on the way.
-      const pull = new zmq.Pull({receiveHighWaterMark: 1})
+      const pull = new Z.Pull({receiveHighWaterMark: 1})
       const address = await bound(pull, transport)
-      const push = track(new zmq.Push({sendHighWaterMark: 5}))
+      const push = track(new Z.Push({sendHighWaterMark: 5}))
       push.connect(address)
       const got: string[] = []
       const reader = (async () => {
@@ -51,10 +55,10 @@ for (const transport of transports) {
     })
 
     test("a REP send that waits for a request goes out once a request is received (POLLOUT, as zeromq.js)", async () => {
-      const rep = new zmq.Reply()
+      const rep = new Z.Reply()
       const address = await bound(rep, transport)
       const early = rep.send("early") // no request yet: waits
-      const req = track(new zmq.Request())
+      const req = track(new Z.Request())
       req.connect(address)
       await req.send("request")
       expect(str(await rep.receive())).toEqual(["request"])
@@ -63,10 +67,10 @@ for (const transport of transports) {
     })
 
     test("a REP receive that waits for the reply to go out gets the request already queued behind", async () => {
-      const rep = new zmq.Reply()
+      const rep = new Z.Reply()
       const address = await bound(rep, transport)
-      const a = track(new zmq.Request())
-      const b = track(new zmq.Request())
+      const a = track(new Z.Request())
+      const b = track(new Z.Request())
       a.connect(address)
       b.connect(address)
       await a.send("one")
@@ -81,9 +85,9 @@ for (const transport of transports) {
     })
 
     test("REQ ↔ REP round trips", async () => {
-      const rep = new zmq.Reply()
+      const rep = new Z.Reply()
       const address = await bound(rep, transport)
-      const req = track(new zmq.Request())
+      const req = track(new Z.Request())
       req.connect(address)
       for (let i = 0; i < 3; i++) {
         await req.send(`ping ${i}`)
@@ -94,9 +98,9 @@ for (const transport of transports) {
     })
 
     test("REQ read with for await: replies without their envelope, and the alternation holds", async () => {
-      const rep = new zmq.Reply()
+      const rep = new Z.Reply()
       const address = await bound(rep, transport)
-      const req = track(new zmq.Request({correlate: true, relaxed: true}))
+      const req = track(new Z.Request({correlate: true, relaxed: true}))
       req.connect(address)
       for (let i = 0; i < 3; i++) {
         await req.send(`ping ${i}`)
@@ -110,7 +114,7 @@ for (const transport of transports) {
         }
       }
       // A plain REQ: the reply taken by the iterator ends the exchange, so the next send is in turn.
-      const plain = track(new zmq.Request())
+      const plain = track(new Z.Request())
       plain.connect(address)
       await plain.send("once")
       const [msg] = await rep.receive()
@@ -124,9 +128,9 @@ for (const transport of transports) {
     })
 
     test("DEALER ↔ ROUTER with a routing id", async () => {
-      const router = new zmq.Router()
+      const router = new Z.Router()
       const address = await bound(router, transport)
-      const dealer = track(new zmq.Dealer({routingId: "d1"}))
+      const dealer = track(new Z.Dealer({routingId: "d1"}))
       dealer.connect(address)
       await dealer.send(["", "hello"])
       const [id, empty, body] = await router.receive()
@@ -138,9 +142,9 @@ for (const transport of transports) {
     })
 
     test("PUB → SUB with prefix filtering", async () => {
-      const pub = new zmq.Publisher()
+      const pub = new Z.Publisher()
       const address = await bound(pub, transport)
-      const sub = track(new zmq.Subscriber())
+      const sub = track(new Z.Subscriber())
       sub.connect(address)
       sub.subscribe("A")
       // Wait until the subscription has reached the publisher (slow joiner).
@@ -162,9 +166,9 @@ for (const transport of transports) {
     })
 
     test("PAIR ↔ PAIR both ways", async () => {
-      const a = new zmq.Pair()
+      const a = new Z.Pair()
       const address = await bound(a, transport)
-      const b = track(new zmq.Pair())
+      const b = track(new Z.Pair())
       b.connect(address)
       await b.send("to a")
       expect(str(await a.receive())).toEqual(["to a"])
@@ -173,9 +177,9 @@ for (const transport of transports) {
     })
 
     test("XPUB sees subscriptions; XSUB subscribes by message", async () => {
-      const xpub = new zmq.XPublisher()
+      const xpub = new Z.XPublisher()
       const address = await bound(xpub, transport)
-      const xsub = track(new zmq.XSubscriber())
+      const xsub = track(new Z.XSubscriber())
       xsub.connect(address)
       await xsub.send(Buffer.from("\x01topic"))
       const [sub] = await xpub.receive()
