@@ -23,7 +23,7 @@ import {BENCH_DIR, CONTENDERS, CONTENDER_LABEL, ROOT_DIR, ZMTP_DIST, machineInfo
 import {procOptions} from "./lib/proc.mjs"
 import {placement} from "./cases/req-rep.mjs"
 
-const CASE_FILES = ["push-pull.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
+const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
 
 // ---- command line ---------------------------------------------------------------------------
 
@@ -108,7 +108,7 @@ async function runCase(def, opts) {
       for (const c of order) {
         const r = all[c]
         runs[c].push(r)
-        process.stderr.write(`  ${def.id} round ${round + 1} ${CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]})\n`)
+        process.stderr.write(`  ${def.id} round ${round + 1} ${def.labels?.[c] ?? CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]})\n`)
         if (!r.error && r.elapsed > 0) counts[c] = Math.max(2, Math.round(counts[c] * Math.min(20, Math.max(0.05, target / r.elapsed))))
       }
       process.stderr.write(`  ${def.id} round ${round + 1}: ${wall.toFixed(1)} s\n`)
@@ -125,7 +125,7 @@ async function runCase(def, opts) {
       }
       runs[c].push(r)
       const wall = (performance.now() - t0) / 1000
-      process.stderr.write(`  ${def.id} round ${round + 1} ${CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]}, ${wall.toFixed(1)} s)\n`)
+      process.stderr.write(`  ${def.id} round ${round + 1} ${def.labels?.[c] ?? CONTENDER_LABEL[c]}: ${r.error ? "ERROR" : summary(def, r)} (n=${counts[c]}, ${wall.toFixed(1)} s)\n`)
       if (!def.fixedCount && !r.error && r.elapsed > 0) {
         const next = counts[c] * Math.min(20, Math.max(0.05, target / r.elapsed))
         counts[c] = Math.max(2, Math.round(next))
@@ -175,10 +175,10 @@ function table(defs, all) {
       const r = all[def.id]?.[c]
       if (!r) continue
       if (r.error) {
-        lines.push(`| ${def.title} | ${CONTENDER_LABEL[c]} | error | | | | ${r.error.replace(/\|/g, "/")} |`)
+        lines.push(`| ${def.title} | ${def.labels?.[c] ?? CONTENDER_LABEL[c]} | error | | | | ${r.error.replace(/\|/g, "/")} |`)
         continue
       }
-      lines.push(`| ${def.title} | ${CONTENDER_LABEL[c]} | ${fmt.int(r.msgsPerSec)} | ${r.mbPerSec === undefined ? "" : fmt.num(r.mbPerSec)} | ${fmt.num(r.rttUs)} | ${fmt.num(r.peakRssMB, 0)} | ${def.notes ? def.notes(r) : ""} |`)
+      lines.push(`| ${def.title} | ${def.labels?.[c] ?? CONTENDER_LABEL[c]} | ${fmt.int(r.msgsPerSec)} | ${r.mbPerSec === undefined ? "" : fmt.num(r.mbPerSec)} | ${fmt.num(r.rttUs)} | ${fmt.num(r.peakRssMB, 0)} | ${def.notes ? def.notes(r) : ""} |`)
     }
   }
   return lines.join("\n")
@@ -210,6 +210,9 @@ function targets(opts) {
     {id: "req-rep-tcp-16", text: "REQ↔REP tcp 16 B round trip ≤ 0.7× zeromq.js", value: a => m(a, "req-rep-tcp-16", "zmtp", "rttUs") / m(a, "req-rep-tcp-16", "zeromq", "rttUs"), pass: v => v <= 0.7, show: fmt.ratio},
     {id: "req-rep-tcp-16", text: "REQ↔REP tcp 16 B round trip ≤ 1.25× floor", value: a => m(a, "req-rep-tcp-16", "zmtp", "rttUs") / m(a, "req-rep-tcp-16", "floor", "rttUs"), pass: v => v <= 1.25, show: fmt.ratio},
     {id: "push-pull-inproc-16", text: "inproc 16 B ≥ 3 M msgs/s", value: a => m(a, "push-pull-inproc-16", "zmtp", "msgsPerSec"), pass: v => v >= 3e6, show: v => `${fmt.int(v)} msgs/s`},
+    // inproc between two worker threads of one process (bench/cases/threads.mjs)
+    {id: "threads-inproc-16", text: "inproc 16 B between 2 threads ≥ 2 M msgs/s", value: a => m(a, "threads-inproc-16", "zmtp", "msgsPerSec"), pass: v => v >= 2e6, show: v => `${fmt.int(v)} msgs/s`},
+    {id: "threads-inproc-16", text: "inproc 16 B between 2 threads ahead of zeromq.js msgs/s", value: a => m(a, "threads-inproc-16", "zmtp", "msgsPerSec") / m(a, "threads-inproc-16", "zeromq", "msgsPerSec"), pass: v => v > 1, show: fmt.ratio},
     {id: "stalled-sub-tcp", text: `stalled SUB: RSS growth < 50 MB over ${stalledSends} sends`, value: a => m(a, "stalled-sub-tcp", "zmtp", "growthMB"), pass: v => v < 50, show: v => `${fmt.num(v)} MB`},
     {id: "router-dealers-tcp-1000", text: "1,000 idle connections < 20 MB over baseline (ROUTER process)", value: a => m(a, "router-dealers-tcp-1000", "zmtp", "routerGrowthMB"), pass: v => v < 20, show: v => `${fmt.num(v)} MB`},
   ]

@@ -76,7 +76,7 @@ async function runThr(transport, size, contender, count, recv, curve = false) {
   })
 }
 
-function thrResult(r, size) {
+export function thrResult(r, size) {
   const msgsPerSec = (r.count - 1) / r.elapsed
   return {msgsPerSec, mbPerSec: (msgsPerSec * size) / MiB, elapsed: r.elapsed, peakRssMB: r.peakRssMB}
 }
@@ -84,7 +84,7 @@ function thrResult(r, size) {
 // ---- roles (run inside bench/worker.mjs) --------------------------------------------------------
 
 /** Receives `count` messages; the clock starts at the first. Returns [seconds, bytes]. */
-async function receiveAll(pull, count, recv = "iter") {
+export async function receiveAll(pull, count, recv = "iter") {
   let t0 = 0
   let got = 0
   let bytes = 0
