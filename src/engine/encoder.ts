@@ -43,9 +43,29 @@ export class StagedFrames {
   count = 0
   constructor(
     readonly bytes: Buffer,
-    readonly start: number,
+    public start: number,
     public end: number,
   ) {}
+
+  /**
+   * Cuts off the first `n` messages (fewer than `count`) as a stage of their own, for a transport
+   * that may take only so many now (inproc between threads, at the peer's RCVHWM). Staged parts
+   * are small, so each frame has a short header: walk them to the n-th message's end.
+   */
+  takeFirst(n: number): StagedFrames {
+    const bytes = this.bytes
+    let at = this.start
+    for (let messages = 0; messages < n; ) {
+      const flags = bytes[at]!
+      at += 2 + bytes[at + 1]!
+      if ((flags & FLAG_MORE) === 0) messages++
+    }
+    const first = new StagedFrames(bytes, this.start, at)
+    first.count = n
+    this.start = at
+    this.count -= n
+    return first
+  }
 
   /** The messages again, for a connection that cannot take frames as they are (it encrypts or traces). */
   unpack(): Msg[] {

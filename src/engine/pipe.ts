@@ -167,10 +167,16 @@ export class Pipe {
 
   /**
    * Takes the next outbound entry: a message, or (when the transport takes frames now) small
-   * messages already framed.
+   * messages already framed, at most `most` of them (the first `most` of a larger stage are cut
+   * off it).
    */
-  pullFrames(takesFrames: boolean): Msg | StagedFrames | undefined {
+  pullFrames(takesFrames: boolean, most = Infinity): Msg | StagedFrames | undefined {
     if (!takesFrames || this.unpacked !== null) return this.pull()
+    const head = this.out.peek()
+    if (head instanceof StagedFrames && head.count > most) {
+      this.taken(most)
+      return head.takeFirst(most)
+    }
     const entry = this.out.shift()
     if (entry === undefined) return undefined
     if (entry instanceof StagedFrames) {

@@ -10,16 +10,21 @@
  * and then terminates its pipe, as a closed inproc peer's pipe ends. A peer thread that exits or
  * is terminated cannot say so; transport/thread-bus.ts learns it and calls peerGone().
  */
-import {Buffer} from "node:buffer"
+import {parseCommand} from "../wire/command.js"
+import {FrameDecoder} from "../wire/frame.js"
+import type {StagedFrames} from "./encoder.js"
 import type {Engine} from "./engine.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
-import {CANCEL, Ctl, MORE, RingReader, RingWriter, sleepUnless, SUBSCRIBE, wakeIfWaiting} from "./thread-ring.js"
+import {subscription} from "./subscription.js"
+import {RingFrames} from "./thread-frames.js"
+import {Ctl, type RingReader, type RingWriter, sleepUnless, wakeIfWaiting} from "./thread-ring.js"
 
-/** Frames read per wake-up before yielding to the event loop (the ring's room bounds it too). */
-const READ_BATCH = 8192
+/** Chunks taken from the ring per wake-up before yielding to the event loop. */
+const TAKES = 4
 
 export class ThreadEngine implements Engine {
-  readonly takesFrames = false
+  /** The pipe stages small messages as ZMTP frames: they go into the ring as they are. */
+  readonly takesFrames = true
   readonly handshaking = false
   readonly unwritten = 0
   closed = false
@@ -28,30 +33,44 @@ export class ThreadEngine implements Engine {
   private written = 0
   /** Messages pushed to our pipe: Consumed is this minus what the pipe still holds. */
   private pushed = 0
-  private frames: Buffer[] = []
-  /** The message being written, and its next frame. */
-  private current: Msg | null = null
-  private index = 0
-  private writeWaiting = false
-  private readWaiting = false
+  /** The Consumed count last given to the writer. */
+  private credited = 0
+  private readonly frames: RingFrames
+  private readonly decoder = new FrameDecoder({
+    onMessage: frames => this.deliver(frames as Msg),
+    onCommand: body => {
+      const {name, data} = parseCommand(body)
+      this.deliver(subscription(data, name === "SUBSCRIBE"))
+    },
+  })
+  /** A wake-up is armed (Atomics.waitAsync, or a setImmediate): one at a time per direction. */
+  private writeArmed = false
+  private readArmed = false
+  /** A drain is queued as a microtask (the socket is reading its pipe low). */
+  private drainQueued = false
   /**
    * The socket is closing: every message it queued is the peer's to read, past the peer's HWM and
    * whatever the linger (as inproc within a thread, inproc-engine.ts). They are taken from the pipe
    * into `backlog` and written as the reader makes room; the engine closes when they are written.
    */
   private flushing = false
-  private backlog: Msg[] = []
+  private backlog: (Msg | StagedFrames)[] = []
   /** close() came while flushing: only the writing goes on. */
   private closing = false
   /** Keeps the thread alive while messages taken from the pipe still go out. */
   private keepAlive: ReturnType<typeof setInterval> | null = null
   private peerGoneSeen = false
+  private flushScheduled = false
   private readonly wakeWriter = () => {
-    this.writeWaiting = false
-    this.kick()
+    this.writeArmed = false
+    this.writeNow()
   }
   private readonly wakeReader = () => {
-    this.readWaiting = false
+    this.readArmed = false
+    this.drain()
+  }
+  private readonly drainSoon = () => {
+    this.drainQueued = false
     this.drain()
   }
 
@@ -63,7 +82,9 @@ export class ThreadEngine implements Engine {
     /** The peer's thread and those that started it (thread-bus.ts: the end of any ends the link). */
     readonly lineage: readonly number[],
     private readonly onClose: (engine: ThreadEngine) => void,
-  ) {}
+  ) {
+    this.frames = new RingFrames(out)
+  }
 
   attach(pipe: Pipe, peer: PeerInfo): void {
     this.pipe = pipe
@@ -75,14 +96,34 @@ export class ThreadEngine implements Engine {
 
   // ---- writing ----------------------------------------------------------------------------
 
-  private mayWrite(): boolean {
+  /** How many more messages the peer's RCVHWM lets us write now. */
+  private credit(): number {
     const hwm = this.peerRecvHwm
-    return this.flushing || hwm <= 0 || this.written - Atomics.load(this.out.ctl, Ctl.Consumed) < hwm
+    if (this.flushing || hwm <= 0) return Infinity
+    return hwm - (this.written - Atomics.load(this.out.ctl, Ctl.Consumed))
   }
 
+  /**
+   * The pipe has messages. As the ZMTP encoder does (encoder.ts kick), the first message of a tick
+   * is written at once and the rest of the tick's are written together at its end: one publish,
+   * so the reader wakes once per batch, not once per message.
+   */
   kick(): void {
+    if (this.flushScheduled || this.closed) return
+    this.flushScheduled = true
+    process.nextTick(ThreadEngine.flushLater, this)
+    this.writeNow()
+  }
+
+  private static flushLater(engine: ThreadEngine): void {
+    engine.flushScheduled = false
+    engine.writeNow()
+  }
+
+  private writeNow(): void {
     const pipe = this.pipe
-    if (this.closed || (pipe === null && !this.closing) || this.writeWaiting) return
+    // Tried whenever the pipe kicks, armed or not: credit or room may have come without a wake.
+    if (this.closed || (pipe === null && !this.closing)) return
     const out = this.out
     const ctl = out.ctl
     if (Atomics.load(ctl, Ctl.ReaderClosed) !== 0) return this.ended()
@@ -92,10 +133,11 @@ export class ThreadEngine implements Engine {
     this.write()
     out.publish()
     // Messages taken from the pipe are this engine's to deliver: it keeps the thread up meanwhile.
-    const holding = this.current !== null || this.backlog.length > 0 || !out.idle
+    const holding = this.backlog.length > 0 || !this.frames.idle
     this.hold(holding)
     if (holding || (pipe?.outLength ?? 0) > 0) {
-      this.writeWaiting = true
+      if (this.writeArmed) return
+      this.writeArmed = true
       const ready = () => Atomics.load(ctl, Ctl.Read) !== read || Atomics.load(ctl, Ctl.Consumed) !== consumed || Atomics.load(ctl, Ctl.ReaderClosed) !== 0
       sleepUnless(ctl, Ctl.WriterWaiting, Ctl.WriterWake, ready, this.wakeWriter)
     } else if (this.closing) {
@@ -112,36 +154,24 @@ export class ThreadEngine implements Engine {
   }
 
   /**
-   * Writes frames while the ring has room and messages while the peer has credit. A message may
-   * be left part written (`current`): the reader delivers only whole messages, so it waits.
+   * Writes messages while the peer has credit and the ring has room. What does not fit waits in
+   * `frames`, and nothing more is taken until it is written.
    */
   private write(): void {
-    const out = this.out
+    const frames = this.frames
     for (;;) {
-      if (!out.continue()) return
-      let msg = this.current
-      if (msg === null) {
-        if (!this.mayWrite()) return
-        msg = this.current = (this.backlog.length > 0 ? this.backlog.shift() : this.pipe?.pull()) ?? null
-        if (msg === null) return
-        this.index = 0
-        this.written++
-      }
-      const last = msg.length - 1
-      const kind = msg.subscribe === undefined ? 0 : msg.subscribe ? SUBSCRIBE : SUBSCRIBE | CANCEL
-      while (this.index <= last) {
-        const i = this.index
-        if (!out.fits(msg[i]!.length)) return
-        out.frame(msg[i]!, (i < last ? MORE : 0) | kind)
-        this.index = i + 1
-        if (!out.idle) break
-      }
-      if (this.index > last) this.current = null
+      if (!frames.flush()) return
+      const credit = this.credit()
+      if (credit <= 0) return
+      const entry = this.backlog.length > 0 ? this.backlog.shift() : this.pipe?.pullFrames(true, credit)
+      if (entry === undefined) return
+      this.written += frames.put(entry)
     }
   }
 
+  /** The pipe filled up within the tick: write now (engine.ts flushNow). */
   flushNow(): void {
-    this.kick()
+    this.writeNow()
   }
 
   offer(): boolean {
@@ -153,8 +183,8 @@ export class ThreadEngine implements Engine {
     const pipe = this.pipe
     if (this.closed || pipe === null) return
     this.flushing = true
-    for (let msg = pipe.pull(); msg !== undefined; msg = pipe.pull()) this.backlog.push(msg)
-    this.kick()
+    for (let entry = pipe.pullFrames(true); entry !== undefined; entry = pipe.pullFrames(true)) this.backlog.push(entry)
+    this.writeNow()
   }
 
   /** Inproc ignores the linger: what was sent is delivered (deliverRest), then the link ends. */
@@ -165,37 +195,52 @@ export class ThreadEngine implements Engine {
 
   // ---- reading ----------------------------------------------------------------------------
 
+  /** Reads what the ring holds into the pipe; then sleeps until more comes (or yields if more is there). */
   private drain(): void {
     const pipe = this.pipe
-    if (this.closed || pipe === null || this.readWaiting) return
+    if (this.closed || pipe === null) return
     const inn = this.inn
-    inn.read(this.onFrame, READ_BATCH)
-    inn.release()
+    for (let i = 0, chunk = inn.take(); chunk !== null; chunk = ++i < TAKES ? inn.take() : null) {
+      inn.release()
+      this.decoder.push(chunk)
+    }
+    if (this.readArmed) return
+    this.readArmed = true
     if (inn.available() > 0) {
       setImmediate(this.wakeReader)
-      this.readWaiting = true
       return
     }
-    if (Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0 || this.peerGoneSeen) return this.ended()
-    this.readWaiting = true
+    if (Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0 || this.peerGoneSeen) {
+      this.readArmed = false
+      return this.ended()
+    }
     sleepUnless(inn.ctl, Ctl.ReaderWaiting, Ctl.ReaderWake, () => inn.available() > 0 || Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0, this.wakeReader)
   }
 
-  private readonly onFrame = (body: Buffer, flags: number): void => {
-    const frames = this.frames
-    frames.push(body)
-    if ((flags & MORE) !== 0) return
-    this.frames = []
-    const msg = frames as Msg
-    if ((flags & SUBSCRIBE) !== 0) msg.subscribe = (flags & CANCEL) === 0
+  private deliver(msg: Msg): void {
     this.pushed++
     this.pipe!.push(msg)
   }
 
-  /** The receiving socket took a message: credit for the writer. */
+  /**
+   * The receiving socket took a message: credit for the writer, given back in batches of half the
+   * receive HWM (libzmq's pipe sends activate_write every LWM messages read, LWM being about half
+   * the HWM), or when the pipe is empty; one message at a time would wake the writer per message.
+   */
   private consumed(): void {
+    const pipe = this.pipe!
+    const held = pipe.in.length
+    const half = (pipe.recvHwm + 1) >> 1
+    // Reading the pipe low: refill it from the ring in this turn (a wake-up waits for the next).
+    if (held <= half && !this.drainQueued && this.inn.available() > 0) {
+      this.drainQueued = true
+      queueMicrotask(this.drainSoon)
+    }
+    const consumed = this.pushed - held
+    if (held > 0 && consumed - this.credited < half) return
+    this.credited = consumed
     const ctl = this.inn.ctl
-    Atomics.store(ctl, Ctl.Consumed, this.pushed - this.pipe!.in.length)
+    Atomics.store(ctl, Ctl.Consumed, consumed)
     wakeIfWaiting(ctl, Ctl.WriterWaiting, Ctl.WriterWake)
   }
 
@@ -209,7 +254,7 @@ export class ThreadEngine implements Engine {
     this.peerGoneSeen = true
     if (this.closing) return this.abort()
     // Its ring will not wake us: read what it holds now.
-    this.readWaiting = false
+    this.readArmed = false
     this.drain()
   }
 
@@ -225,7 +270,7 @@ export class ThreadEngine implements Engine {
     const inn = this.inn
     if (this.pipe !== null) this.pipe.onRead = null
     this.pipe = null
-    if (this.flushing && (this.current !== null || this.backlog.length > 0 || !this.out.idle)) {
+    if (this.flushing && (this.backlog.length > 0 || !this.frames.idle)) {
       // Still writing what the closing socket sent: stop reading now, end when written.
       this.closing = true
       Atomics.store(inn.ctl, Ctl.ReaderClosed, 1)

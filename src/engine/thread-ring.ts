@@ -1,13 +1,14 @@
 /**
  * One direction of an inproc connection between two threads: a single-producer single-consumer
- * ring of frames in a SharedArrayBuffer (both threads see the same memory; nothing is posted per
- * message). ARCHITECTURE.md, "inproc between threads", says why this and not MessagePorts.
+ * byte ring in a SharedArrayBuffer (both threads see the same memory; nothing is posted per
+ * message). What flows in it is ZMTP frames (37/ZMTP "Framing"), so the writer copies the frames
+ * its pipe has already staged (encoder.ts FrameStager) in one go, and the reader takes everything
+ * published in one copy and cuts it with the ordinary frame decoder. ARCHITECTURE.md, "inproc
+ * between threads", says why this and not MessagePorts.
  *
- * Layout: CONTROL_BYTES of Int32 control words, then DATA_BYTES of frames. A frame is an 8-byte
- * header (Int32 length, Int32 flags) and its body padded to 4 bytes, so headers are always
- * Int32-aligned (the two threads share one process, hence one byte order). The writer and the
+ * Layout: CONTROL_BYTES of Int32 control words, then DATA_BYTES of bytes. The writer and the
  * reader each keep their own position in a plain field and publish it with one atomic store per
- * batch; a frame larger than the free space is written piece by piece as the reader frees room.
+ * batch (positions count bytes since the start, wrapping at 2^32).
  *
  * Waking: a side that finds nothing to do sets its WAITING word and sleeps with Atomics.waitAsync
  * on its WAKE word; the other side, after publishing, bumps WAKE and notifies only when WAITING
@@ -15,12 +16,6 @@
  * sockets/operations.ts), and its wake-up is an ordinary task of the sleeping thread.
  */
 import {Buffer} from "node:buffer"
-
-/** Frame flags (the header's second word). */
-export const MORE = 1
-/** The message is a subscription (engine/subscription.ts): SUBSCRIBE, or with CANCEL its end. */
-export const SUBSCRIBE = 2
-export const CANCEL = 4
 
 /** Control words (Int32 indexes). */
 export const enum Ctl {
@@ -41,10 +36,10 @@ export const enum Ctl {
 }
 
 const CONTROL_BYTES = 64
-/** Each direction's room. A frame larger than this still passes, in pieces. */
-export const DATA_BYTES = 64 * 1024
+/** Each direction's room. A message larger than this still passes, in pieces. */
+export const DATA_BYTES = 128 * 1024
 const MASK = DATA_BYTES - 1
-const HEADER = 8
+const TAKE_MAX = 64 * 1024
 
 /** A fresh ring's memory (made by the connecting thread, handed to the bound one). */
 export function newRing(): SharedArrayBuffer {
@@ -80,72 +75,41 @@ export function sleepUnless(ctl: Int32Array, waiting: Ctl, wake: Ctl, ready: () 
 
 export class RingWriter {
   readonly ctl: Int32Array
-  private readonly data: Uint8Array
-  private readonly words: Int32Array
+  private readonly data: Buffer
   private pos = 0
-  /** A frame larger than the room left: what of its body is still to write. */
-  private partial: {body: Buffer; done: number} | null = null
+  /** The reader's position as last read (free room is at least what this leaves). */
+  private read = 0
 
   constructor(readonly sab: SharedArrayBuffer) {
     this.ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4)
-    this.data = new Uint8Array(sab, CONTROL_BYTES, DATA_BYTES)
-    this.words = new Int32Array(sab, CONTROL_BYTES, DATA_BYTES / 4)
+    this.data = Buffer.from(sab, CONTROL_BYTES, DATA_BYTES)
   }
 
-  private free(): number {
-    return DATA_BYTES - ((this.pos - Atomics.load(this.ctl, Ctl.Read)) >>> 0)
+  /** Room to write now: the reader's position is asked afresh only when the last known leaves less than `want`. */
+  free(want: number): number {
+    const free = DATA_BYTES - ((this.pos - this.read) >>> 0)
+    return free >= want ? free : this.freshFree()
   }
 
-  /** True when a frame of `size` bytes can be written now (whole, or at least begun). */
-  fits(size: number): boolean {
-    if (this.partial !== null) return false
-    const free = this.free()
-    return free >= HEADER + ((size + 3) & ~3) || free >= HEADER + 4 * 1024
+  /** Room to write now, having asked the reader's position afresh. */
+  freshFree(): number {
+    this.read = Atomics.load(this.ctl, Ctl.Read) >>> 0
+    return DATA_BYTES - ((this.pos - this.read) >>> 0)
   }
 
-  /** No frame is half written. */
-  get idle(): boolean {
-    return this.partial === null
-  }
-
-  /** Writes a frame (the caller checked fits()); a large one may be left partly written. */
-  frame(body: Buffer, flags: number): void {
-    const words = this.words
-    const pos = this.pos
-    words[(pos >>> 2) & (MASK >>> 2)] = body.length
-    words[((pos + 4) >>> 2) & (MASK >>> 2)] = flags
-    this.pos = (pos + HEADER) >>> 0
-    const padded = (body.length + 3) & ~3
-    if (this.free() >= padded) {
-      this.copy(body, 0, body.length)
-      this.pos = (this.pos + padded) >>> 0
-      return
-    }
-    this.partial = {body, done: 0}
-    this.continue()
-  }
-
-  /** Writes more of a large frame's body; true when nothing is left half written. */
-  continue(): boolean {
-    const p = this.partial
-    if (p === null) return true
-    const {body} = p
-    const padded = (body.length + 3) & ~3
-    const n = Math.min(this.free(), padded - p.done)
-    this.copy(body, p.done, Math.max(0, Math.min(n, body.length - p.done)))
-    p.done += n
-    this.pos = (this.pos + n) >>> 0
-    if (p.done < padded) return false
-    this.partial = null
-    return true
-  }
-
-  /** Copies body[from, from + n) to the ring at the write position, across its end if need be. */
-  private copy(body: Buffer, from: number, n: number): void {
+  /** Copies bytes[from, from + n) in (the caller checked the room), across the ring's end if need be. */
+  write(bytes: Uint8Array, from: number, n: number): void {
     const off = this.pos & MASK
     const first = Math.min(n, DATA_BYTES - off)
-    copyIn(this.data, off, body, from, first)
-    if (first < n) copyIn(this.data, 0, body, from + first, n - first)
+    copy(bytes, from, this.data, off, first)
+    if (first < n) copy(bytes, from + first, this.data, 0, n - first)
+    this.pos = (this.pos + n) >>> 0
+  }
+
+  /** Writes one byte (a frame header's). */
+  byte(value: number): void {
+    this.data[this.pos & MASK] = value
+    this.pos = (this.pos + 1) >>> 0
   }
 
   /** Makes what was written visible to the reader, and wakes it if it sleeps. */
@@ -155,23 +119,14 @@ export class RingWriter {
   }
 }
 
-/** A frame as read: its body and flags. */
-export interface Frame {
-  body: Buffer
-  flags: number
-}
-
 export class RingReader {
   readonly ctl: Int32Array
-  private readonly data: Uint8Array
-  private readonly words: Int32Array
+  private readonly data: Buffer
   private pos = 0
-  private partial: {body: Buffer; flags: number; done: number} | null = null
 
   constructor(readonly sab: SharedArrayBuffer) {
     this.ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4)
-    this.data = new Uint8Array(sab, CONTROL_BYTES, DATA_BYTES)
-    this.words = new Int32Array(sab, CONTROL_BYTES, DATA_BYTES / 4)
+    this.data = Buffer.from(sab, CONTROL_BYTES, DATA_BYTES)
   }
 
   /** Bytes published and not yet read. */
@@ -180,54 +135,21 @@ export class RingReader {
   }
 
   /**
-   * Reads the frames published so far, up to `limit` of them, handing each whole one to `each`.
-   * Returns how many whole frames it read. Frees the room it read (publish via `release`).
+   * What was published so far (up to TAKE_MAX bytes), copied out: the ring's room is free again
+   * once released. Null when there is nothing.
    */
-  read(each: (body: Buffer, flags: number) => void, limit: number): number {
-    const end = Atomics.load(this.ctl, Ctl.Write) >>> 0
-    const {data, words} = this
-    let pos = this.pos
-    let count = 0
-    while (count < limit && pos !== end) {
-      let p = this.partial
-      if (p === null) {
-        const length = words[(pos >>> 2) & (MASK >>> 2)]!
-        const flags = words[((pos + 4) >>> 2) & (MASK >>> 2)]!
-        pos = (pos + HEADER) >>> 0
-        const off = pos & MASK
-        const padded = (length + 3) & ~3
-        // The common case: a small frame wholly in the ring and not across its end.
-        if (off + length <= DATA_BYTES && ((end - pos) >>> 0) >= padded) {
-          each(copyOut(data, off, length), flags)
-          pos = (pos + padded) >>> 0
-          count++
-          continue
-        }
-        p = this.partial = {body: Buffer.allocUnsafe(length), flags, done: 0}
-      }
-      const {body} = p
-      const padded = (body.length + 3) & ~3
-      const n = Math.min((end - pos) >>> 0, padded - p.done)
-      let off = pos & MASK
-      let left = n
-      let dst = p.done
-      while (left > 0) {
-        const run = Math.min(left, DATA_BYTES - off)
-        const real = Math.max(0, Math.min(run, body.length - dst))
-        if (real > 0) body.set(data.subarray(off, off + real), dst)
-        dst += run
-        left -= run
-        off = (off + run) & MASK
-      }
-      p.done += n
-      pos = (pos + n) >>> 0
-      if (p.done < padded) break
-      this.partial = null
-      each(body, p.flags)
-      count++
-    }
-    this.pos = pos
-    return count
+  take(): Buffer | null {
+    // At most TAKE_MAX at a time: a larger fresh Buffer is mapped memory of its own, whose page
+    // faults cost more than the copy (glibc maps allocations of 128 KiB and more).
+    const n = Math.min(this.available(), TAKE_MAX)
+    if (n === 0) return null
+    const out = Buffer.allocUnsafe(n)
+    const off = this.pos & MASK
+    const first = Math.min(n, DATA_BYTES - off)
+    copy(this.data, off, out, 0, first)
+    if (first < n) copy(this.data, 0, out, first, n - first)
+    this.pos = (this.pos + n) >>> 0
+    return out
   }
 
   /** Publishes the room read so far, and wakes a writer waiting for it. */
@@ -235,22 +157,10 @@ export class RingReader {
     Atomics.store(this.ctl, Ctl.Read, this.pos | 0)
     wakeIfWaiting(this.ctl, Ctl.WriterWaiting, Ctl.WriterWake)
   }
-
-  /** A frame is half read (its writer must finish it). */
-  get midFrame(): boolean {
-    return this.partial !== null
-  }
 }
 
-/** Small copies by hand: for a few bytes, cheaper than making a view for TypedArray.set. */
-function copyIn(data: Uint8Array, off: number, body: Buffer, from: number, n: number): void {
-  if (n <= 32) for (let i = 0; i < n; i++) data[off + i] = body[from + i]!
-  else data.set(from === 0 && n === body.length ? body : body.subarray(from, from + n), off)
-}
-
-function copyOut(data: Uint8Array, off: number, n: number): Buffer {
-  const body = Buffer.allocUnsafe(n)
-  if (n <= 32) for (let i = 0; i < n; i++) body[i] = data[off + i]!
-  else body.set(data.subarray(off, off + n))
-  return body
+/** Small copies by hand: for a few bytes, cheaper than TypedArray.set's view and checks. */
+function copy(from: Uint8Array, at: number, to: Uint8Array, offset: number, n: number): void {
+  if (n <= 32) for (let i = 0; i < n; i++) to[offset + i] = from[at + i]!
+  else to.set(at === 0 && n === from.length ? from : from.subarray(at, at + n), offset)
 }
