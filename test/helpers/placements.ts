@@ -11,6 +11,8 @@ import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmq from "../../src/index.js"
+import * as draft from "../../src/draft.js"
+import * as draftExtra from "../../src/draft-extra.js"
 import {endpointFor, transports} from "./sockets.js"
 import {threadZmq} from "./thread-sockets.js"
 
@@ -35,6 +37,11 @@ export function useThreadPlacement(): void {
 /** zmtp's constructors for a placement: this thread's, or those of sockets in two other threads. */
 export function zmqFor(placement: Placement): typeof zmq {
   return placement === "threads" ? (remote.zmq as unknown as typeof zmq) : zmq
+}
+
+/** The draft constructors (zmtp/draft and zmtp/draft-extra) for a placement. */
+export function draftFor(placement: Placement): typeof draft & typeof draftExtra {
+  return placement === "threads" ? (remote.zmq as unknown as typeof draft & typeof draftExtra) : {...draft, ...draftExtra}
 }
 
 /** A fresh endpoint to bind for a placement ("threads": an inproc name). */

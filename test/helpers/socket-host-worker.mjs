@@ -9,7 +9,7 @@ import {workerData} from "node:worker_threads"
 
 const {dist, requests, syncReplies, replies, flag} = workerData
 const zmq = await import(`${dist}/esm/index.js`)
-/** The draft classes, loaded when first asked for (loading them prints zeromq.js's warning). */
+/** The draft classes (and Peer, Channel), loaded when first asked for (loading prints zeromq.js's warning). */
 let draft = null
 const signal = new Int32Array(flag)
 const sockets = new Map()
@@ -19,6 +19,9 @@ let nextId = 1
 function plain(value) {
   if (Array.isArray(value)) return value.map(plain)
   if (value instanceof Uint8Array) return new Uint8Array(value)
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+  }
   return value
 }
 
@@ -27,7 +30,8 @@ function errorOf(e) {
 }
 
 async function create(type, options) {
-  const Class = zmq[type] ?? (draft ??= await import(`${dist}/esm/draft.js`))[type]
+  draft ??= {...(await import(`${dist}/esm/draft.js`)), ...(await import(`${dist}/esm/draft-extra.js`))}
+  const Class = zmq[type] ?? draft[type]
   const socket = new Class(options)
   sockets.set(nextId, socket)
   return nextId++

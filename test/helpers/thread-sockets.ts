@@ -14,13 +14,15 @@ import {fileURLToPath} from "node:url"
 import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from "node:worker_threads"
 
 const HOST = fileURLToPath(new URL("./socket-host-worker.mjs", import.meta.url))
-const METHODS = new Set(["send", "receive", "bind", "unbind", "connect", "disconnect", "close", "subscribe", "unsubscribe", "join", "leave"])
+const METHODS = new Set(["send", "receive", "bind", "unbind", "connect", "disconnect", "close", "subscribe", "unsubscribe", "join", "leave", "setBoolOption"])
 
 type Reply = {call: number; value?: unknown; pending?: true; error?: {message: string; code?: string; errno?: number; name?: string}}
 
 function revive(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revive)
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  // A draft receive's second element: {routingId} or {group} (a Buffer).
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]))
   return value
 }
 

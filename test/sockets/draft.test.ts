@@ -8,14 +8,16 @@ import {describe, expect, test} from "vitest"
 import * as zmq from "../../src/index.js"
 import * as draft from "../../src/draft.js"
 import {Channel, Peer} from "../../src/draft-extra.js"
-import {endpointFor, sleep, socketTracker, transports, until} from "../helpers/sockets.js"
+import {sleep, socketTracker, until} from "../helpers/sockets.js"
+import {draftFor, endpointOf, placements, useThreadPlacement, type Placement} from "../helpers/placements.js"
 import {numbered, sendUntilBlocked, settlesWithin} from "../helpers/blocking.js"
 
+useThreadPlacement()
 const track = socketTracker()
 const text = (b: Buffer) => b.toString()
 
-async function bound<T extends {bind(a: string): Promise<void>; lastEndpoint: string | null}>(s: T, t: (typeof transports)[number]): Promise<string> {
-  await s.bind(endpointFor(t))
+async function bound<T extends {bind(a: string): Promise<void>; lastEndpoint: string | null}>(s: T, t: Placement): Promise<string> {
+  await s.bind(endpointOf(t))
   return s.lastEndpoint!
 }
 
@@ -115,13 +117,14 @@ describe("errors as zeromq.js gives them", () => {
   })
 })
 
-for (const t of transports) {
+for (const t of placements) {
   describe(`over ${t}`, () => {
+    const D = draftFor(t)
     test("CLIENT/SERVER: replies by routing id reach the right client", async () => {
-      const server = track(new draft.Server())
+      const server = track(new D.Server())
       const address = await bound(server, t)
-      const a = track(new draft.Client())
-      const b = track(new draft.Client())
+      const a = track(new D.Client())
+      const b = track(new D.Client())
       a.connect(address)
       b.connect(address)
       await a.send("from a")
@@ -136,10 +139,10 @@ for (const t of transports) {
     })
 
     test("RADIO/DISH: exact groups, join and leave while connected, late joiners", async () => {
-      const dish = track(new draft.Dish())
+      const dish = track(new D.Dish())
       dish.join("news")
       const address = await bound(dish, t)
-      const radio = track(new draft.Radio())
+      const radio = track(new D.Radio())
       radio.connect(address)
       await sleep(50)
       for (const group of ["new", "newsy", "news", "sport"]) await radio.send(group, {group})
@@ -152,7 +155,7 @@ for (const t of transports) {
       await radio.send("s2", {group: "sport"})
       expect(text((await dish.receive())[0])).toBe("s2")
       // A second radio connecting now learns the groups joined before it came.
-      const late = track(new draft.Radio())
+      const late = track(new D.Radio())
       late.connect(address)
       await sleep(50)
       await late.send("s3", {group: "sport"})
@@ -160,18 +163,18 @@ for (const t of transports) {
     })
 
     test("SCATTER/GATHER: in order, none missing", async () => {
-      const gather = track(new draft.Gather())
+      const gather = track(new D.Gather())
       const address = await bound(gather, t)
-      const scatter = track(new draft.Scatter())
+      const scatter = track(new D.Scatter())
       scatter.connect(address)
       for (let i = 0; i < 500; i++) await scatter.send(String(i))
       for (let i = 0; i < 500; i++) expect(text((await gather.receive())[0])).toBe(String(i))
     })
 
     test("PEER: the side that connects speaks first, to the routing id connect() returned", async () => {
-      const listener = track(new Peer())
+      const listener = track(new D.Peer())
       const address = await bound(listener, t)
-      const dialler = track(new Peer())
+      const dialler = track(new D.Peer())
       const id = dialler.connect(address)
       expect(id).toBeGreaterThan(0)
       await dialler.send("hello", {routingId: id})
@@ -183,9 +186,9 @@ for (const t of transports) {
     })
 
     test("CHANNEL: one peer, single parts both ways", async () => {
-      const a = track(new Channel())
+      const a = track(new D.Channel())
       const address = await bound(a, t)
-      const b = track(new Channel())
+      const b = track(new D.Channel())
       b.connect(address)
       await b.send("ping")
       expect((await a.receive()).map(text)).toEqual(["ping"])
@@ -200,15 +203,17 @@ test("PEER with immediate: connect() is EFAULT (no pipe, no routing id yet), as 
   expect(() => peer.connect("tcp://127.0.0.1:5555")).toThrow(expect.objectContaining({code: "EFAULT"}))
 })
 
-describe("high-water marks at their limit (inproc: exactly SNDHWM + RCVHWM)", () => {
+for (const t of ["inproc", "threads"] as const) {
+describe(`high-water marks at their limit (${t}: exactly SNDHWM + RCVHWM)`, () => {
+  const D = draftFor(t)
   const SNDHWM = 4
   const RCVHWM = 3
 
   test("RADIO drops like PUB: sends never block; a stalled DISH gets the first SNDHWM + RCVHWM", async () => {
-    const dish = track(new draft.Dish({receiveHighWaterMark: RCVHWM}))
+    const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
     dish.join("g")
-    const address = await bound(dish, "inproc")
-    const radio = track(new draft.Radio({sendHighWaterMark: SNDHWM}))
+    const address = await bound(dish, t)
+    const radio = track(new D.Radio({sendHighWaterMark: SNDHWM}))
     radio.connect(address)
     await sleep(20)
     for (let i = 0; i < 100; i++) await radio.send(numbered(i, 8), {group: "g"})
@@ -225,10 +230,10 @@ describe("high-water marks at their limit (inproc: exactly SNDHWM + RCVHWM)", ()
   })
 
   test("RADIO with noDrop (ZMQ_XPUB_NODROP) blocks instead, EAGAIN with sendTimeout", async () => {
-    const dish = track(new draft.Dish({receiveHighWaterMark: RCVHWM}))
+    const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
     dish.join("g")
-    const address = await bound(dish, "inproc")
-    const radio = track(new draft.Radio({sendHighWaterMark: SNDHWM, sendTimeout: 100}))
+    const address = await bound(dish, t)
+    const radio = track(new D.Radio({sendHighWaterMark: SNDHWM, sendTimeout: 100}))
     ;(radio as unknown as {setBoolOption(id: number, v: boolean): void}).setBoolOption(69, true)
     radio.connect(address)
     await sleep(20)
@@ -246,9 +251,9 @@ describe("high-water marks at their limit (inproc: exactly SNDHWM + RCVHWM)", ()
 
   for (const kind of ["Client", "Scatter"] as const) {
     test(`${kind.toUpperCase()} blocks like ${kind === "Client" ? "DEALER" : "PUSH"}; nothing is lost when the peer reads`, async () => {
-      const receiver = track(kind === "Client" ? new draft.Server({receiveHighWaterMark: RCVHWM}) : new draft.Gather({receiveHighWaterMark: RCVHWM}))
-      const address = await bound(receiver, "inproc")
-      const sender = track(new draft[kind]({sendHighWaterMark: SNDHWM}))
+      const receiver = track(kind === "Client" ? new D.Server({receiveHighWaterMark: RCVHWM}) : new D.Gather({receiveHighWaterMark: RCVHWM}))
+      const address = await bound(receiver, t)
+      const sender = track(new D[kind]({sendHighWaterMark: SNDHWM}))
       sender.connect(address)
       const {accepted, blocked} = await sendUntilBlocked(i => sender.send(numbered(i, 8)), 1000)
       expect(accepted).toBe(SNDHWM + RCVHWM)
@@ -260,9 +265,9 @@ describe("high-water marks at their limit (inproc: exactly SNDHWM + RCVHWM)", ()
   }
 
   test("SERVER waits for a full peer (never drops): EAGAIN with sendTimeout, then delivers", async () => {
-    const server = track(new draft.Server({sendHighWaterMark: SNDHWM}))
-    const address = await bound(server, "inproc")
-    const client = track(new draft.Client({receiveHighWaterMark: RCVHWM}))
+    const server = track(new D.Server({sendHighWaterMark: SNDHWM}))
+    const address = await bound(server, t)
+    const client = track(new D.Client({receiveHighWaterMark: RCVHWM}))
     client.connect(address)
     await client.send("hi")
     const [, {routingId}] = await server.receive()
@@ -278,3 +283,4 @@ describe("high-water marks at their limit (inproc: exactly SNDHWM + RCVHWM)", ()
     await expect(server.send("more", {routingId})).rejects.toMatchObject({code: "EAGAIN"})
   })
 })
+}
