@@ -91,7 +91,9 @@ export class ThreadEngine implements Engine {
     pipe.attach(this, peer)
     if (this.closed) return
     pipe.onRead = () => this.consumed()
-    this.drain()
+    // Not now: the session tells the socket of its new peer first (a ROUTER names it), and only
+    // then may the messages already in the ring arrive.
+    queueMicrotask(this.drainSoon)
   }
 
   // ---- writing ----------------------------------------------------------------------------

@@ -51,16 +51,19 @@ export class InprocBind implements InprocBinder {
     connecting.wake()
   }
 
-  /** A socket of another thread connects (thread-bus.ts): the bound side of the link. */
-  acceptThread(peer: ThreadPeer, link: ThreadLink): ThreadPeer | null {
+  /** A socket of another thread has joined (thread-bus.ts): the bound side of the link. */
+  acceptThread(peer: ThreadPeer, link: ThreadLink): boolean {
     const bound = this.host
-    if (bound.closed) return null
-    const address = link.address
-    const b = bound.newPipe(address, null, true)
-    link.engine().attach(b, peerInfo(peer, address))
+    if (bound.closed) return false
+    const b = bound.newPipe(link.address, null, true)
+    link.engine().attach(b, peerInfo(peer, link.address))
     if (!bound.connected(b)) b.terminate()
     else bound.wake()
-    return threadPeer(bound)
+    return true
+  }
+
+  threadPeer(): ThreadPeer {
+    return threadPeer(this.host)
   }
 }
 

@@ -11,8 +11,10 @@ import {ThreadBus, type ThreadConnecter, type ThreadLink, type ThreadPeer, type 
 export interface InprocBinder {
   /** Called with the connecting side's details; returns false if the bound socket is closed. */
   acceptInproc(connecter: InprocConnecter): boolean
-  /** A socket of another thread connects: joins it over `link` and returns this socket's details, or null. */
-  acceptThread(peer: ThreadPeer, link: ThreadLink): ThreadPeer | null
+  /** A socket of another thread has joined: its end of `link`; false if the bound socket is closed. */
+  acceptThread(peer: ThreadPeer, link: ThreadLink): boolean
+  /** What a socket of another thread learns of this one when it connects (thread-names.ts). */
+  threadPeer(): ThreadPeer
 }
 
 /** A socket that wants to connect to an inproc name (possibly before it is bound). */
@@ -36,15 +38,12 @@ export class InprocRegistry implements ThreadSide {
 
   bind(name: string, binder: InprocBinder): boolean {
     if (this.binds.has(name)) return false
-    if (this.threads && !this.threads.bind(name)) return false
+    if (this.threads && !this.threads.bind(name, binder.threadPeer())) return false
     this.binds.set(name, binder)
     const pending = this.waiting.get(name)
     if (pending) {
       this.waiting.delete(name)
-      for (const c of pending) {
-        this.threads?.cancel(c)
-        c.completeInproc(binder)
-      }
+      for (const c of pending) c.completeInproc(binder)
     }
     return true
   }
@@ -74,13 +73,12 @@ export class InprocRegistry implements ThreadSide {
 
   cancel(connecter: InprocConnecter): void {
     this.waiting.get(connecter.name)?.delete(connecter)
-    this.threads?.cancel(connecter)
   }
 
   // ---- for the other threads (ThreadSide) ---------------------------------------------------
 
-  accept(name: string, peer: ThreadPeer, link: ThreadLink): ThreadPeer | null {
-    return this.binds.get(name)?.acceptThread(peer, link) ?? null
+  accept(name: string, peer: ThreadPeer, link: ThreadLink): boolean {
+    return this.binds.get(name)?.acceptThread(peer, link) ?? false
   }
 
   waitingFor(name: string): Iterable<InprocConnecter> {

@@ -4,10 +4,12 @@
  * has one ThreadBus. Names are claimed in the shared table (thread-names.ts); everything else is
  * said over one process-wide BroadcastChannel, addressed by owner id:
  *
- * - "connect": a socket asks the owner of a name to join it; it sends the two rings
- *   (engine/thread-ring.ts) it made, its socket type, routing id and RCVHWM.
- * - "accept" / "refuse": the bound socket's answer (refused when the name is no longer bound there;
- *   the connect then waits for the next bind, as an early inproc connect does).
+ * - "connect": a socket has joined a name bound in another thread. It did so at once, as libzmq
+ *   joins an inproc connect to a bound socket within connect(): the table gave it the bound
+ *   socket's details, and it made the two rings (engine/thread-ring.ts) and began writing. The
+ *   message hands the rings and its own details (socket type, routing id, RCVHWM) to the bound
+ *   socket's thread, which joins its end; if that socket has closed meanwhile, it closes the
+ *   rings, and the connecting pipe ends as one to a closed inproc peer does.
  * - "bound": a name was bound; a thread with connects waiting for it asks again.
  * - "dead": a worker thread has ended. A thread cannot announce its own termination, so the thread
  *   that started it does (process "worker" event, then the worker's "exit"), frees its names and
@@ -43,8 +45,8 @@ export interface ThreadLink {
 
 /** What the registry (inproc.ts) gives the bus. */
 export interface ThreadSide {
-  /** A bound socket asked for by another thread: joins it, or null (not bound, or closed). */
-  accept(name: string, peer: ThreadPeer, link: ThreadLink): ThreadPeer | null
+  /** A socket of another thread has joined `name`: false when it is not bound here (or closed). */
+  accept(name: string, peer: ThreadPeer, link: ThreadLink): boolean
   /** Connects waiting for `name` (asked again when another thread binds it). */
   waitingFor(name: string): Iterable<ThreadConnecter>
   /** Takes a waiting connect out of the table: it is being joined. */
@@ -55,14 +57,12 @@ export interface ThreadConnecter {
   readonly name: string
   /** This socket's details for the bound one. */
   threadPeer(): ThreadPeer
-  /** The bound socket in another thread accepted: attach the link. */
+  /** The socket bound in another thread is there: attach the link. */
   completeThread(link: ThreadLink): void
 }
 
 type Message =
-  | {k: "connect"; to: number; from: number; id: number; name: string; peer: ThreadPeer; lineage: number[]; rings: [SharedArrayBuffer, SharedArrayBuffer]}
-  | {k: "accept"; to: number; id: number; peer: ThreadPeer; lineage: number[]}
-  | {k: "refuse"; to: number; id: number}
+  | {k: "connect"; to: number; name: string; peer: ThreadPeer; lineage: number[]; rings: [SharedArrayBuffer, SharedArrayBuffer]}
   | {k: "bound"; name: string}
   | {k: "dead"; thread: number}
 
@@ -73,9 +73,6 @@ export class ThreadBus {
   private readonly owner: number
   private readonly lineage: number[]
   private channel: threads.BroadcastChannel | null = null
-  private nextId = 1
-  /** Connects asked of another thread, by request id: the rings they sent (written, read). */
-  private readonly asking = new Map<number, {connecter: ThreadConnecter; owner: number; thread: number; rings: [SharedArrayBuffer, SharedArrayBuffer]}>()
   private readonly engines = new Set<ThreadEngine>()
 
   private constructor(
@@ -112,9 +109,9 @@ export class ThreadBus {
   }
 
   /** Claims `name` for this process's table: false when a socket anywhere has it. */
-  bind(name: string): boolean {
+  bind(name: string, bound: ThreadPeer): boolean {
     this.open()
-    if (!this.names.add(name, this.owner, threads.threadId)) return false
+    if (!this.names.add(name, {owner: this.owner, lineage: this.lineage, ...bound})) return false
     this.post({k: "bound", name})
     return true
   }
@@ -123,77 +120,36 @@ export class ThreadBus {
     this.names.remove(name, this.owner)
   }
 
-  /** Asks the thread that has bound `name`, if another has; the connect keeps waiting meanwhile. */
+  /** Joins a connect to `name` if another thread has bound it (else it keeps waiting for a bind). */
   seek(connecter: ThreadConnecter): void {
     this.open()
-    for (const asked of this.asking.values()) if (asked.connecter === connecter) return
     const holder = this.names.holder(connecter.name)
     if (holder === null || holder.owner === this.owner) return
-    const id = this.nextId++
+    // Ours to write, theirs to write.
     const rings: [SharedArrayBuffer, SharedArrayBuffer] = [newRing(), newRing()]
-    this.asking.set(id, {connecter, owner: holder.owner, thread: holder.thread, rings})
-    this.holdWhileAsking()
-    this.post({k: "connect", to: holder.owner, from: this.owner, id, name: connecter.name, peer: connecter.threadPeer(), lineage: this.lineage, rings})
-  }
-
-  /** The connect was cancelled: an answer still to come closes the link it brings. */
-  cancel(connecter: ThreadConnecter): void {
-    for (const [id, asked] of this.asking) if (asked.connecter === connecter) this.asking.set(id, {...asked, connecter: CANCELLED})
-  }
-
-  /**
-   * An answer is awaited: the thread stays up for it (a worker that connects, sends and ends has
-   * messages queued that the answer lets it write; the other thread answers at once).
-   */
-  private holdWhileAsking(): void {
-    if (this.asking.size > 0) this.channel?.ref()
-    else this.channel?.unref()
+    this.side.joined(connecter)
+    connecter.completeThread(this.link(connecter.name, new RingWriter(rings[0]), new RingReader(rings[1]), holder, holder.lineage))
+    this.post({k: "connect", to: holder.owner, name: connecter.name, peer: connecter.threadPeer(), lineage: this.lineage, rings})
   }
 
   private received(m: Message): void {
-    this.dispatch(m)
-    this.holdWhileAsking()
-  }
-
-  private dispatch(m: Message): void {
     switch (m.k) {
-      case "connect":
-        if (m.to === this.owner) this.connectAsked(m)
-        return
-      case "accept": {
-        const asked = m.to === this.owner ? this.asking.get(m.id) : undefined
-        if (asked === undefined) return
-        this.asking.delete(m.id)
-        const [ours, theirs] = asked.rings
-        const link = this.link(asked.connecter.name, new RingWriter(ours), new RingReader(theirs), m.peer, m.lineage)
-        if (asked.connecter !== CANCELLED) this.side.joined(asked.connecter)
-        asked.connecter.completeThread(link)
-        return
-      }
-      case "refuse": {
-        const asked = m.to === this.owner ? this.asking.get(m.id) : undefined
-        if (asked === undefined) return
-        this.asking.delete(m.id)
-        // Bound elsewhere since? Ask there (the connect still waits in the table either way).
-        const holder = this.names.holder(asked.connecter.name)
-        if (asked.connecter !== CANCELLED && holder !== null && holder.owner !== asked.owner) this.seek(asked.connecter)
+      case "connect": {
+        if (m.to !== this.owner) return
+        const [theirs, ours] = m.rings
+        const link = this.link(m.name, new RingWriter(ours), new RingReader(theirs), m.peer, m.lineage)
+        // Gone since: the connecting side's pipe ends as one to a closed peer.
+        if (!this.side.accept(m.name, m.peer, link)) link.engine().abort()
         return
       }
       case "bound":
         for (const c of [...this.side.waitingFor(m.name)]) this.seek(c)
         return
       case "dead":
+        ended.add(m.thread)
         this.threadGone(m.thread)
         return
     }
-  }
-
-  private connectAsked(m: Extract<Message, {k: "connect"}>): void {
-    const [toUs, toThem] = m.rings
-    const link = this.link(m.name, new RingWriter(toThem), new RingReader(toUs), m.peer, m.lineage)
-    const peer = this.side.accept(m.name, m.peer, link)
-    if (peer === null) this.post({k: "refuse", to: m.from, id: m.id})
-    else this.post({k: "accept", to: m.from, id: m.id, peer, lineage: this.lineage})
   }
 
   private link(name: string, out: RingWriter, inn: RingReader, peer: ThreadPeer, lineage: number[]): ThreadLink {
@@ -205,20 +161,17 @@ export class ThreadBus {
       engine: () => {
         const engine = new ThreadEngine(out, inn, peer.recvHwm, lineage, e => this.engines.delete(e))
         this.engines.add(engine)
+        // Its thread ended before we heard of the link (the news and the link come by different
+        // ways, in any order): once attached, it reads what the thread wrote, then ends.
+        if (lineage.some(t => ended.has(t))) queueMicrotask(() => engine.peerGone())
         return engine
       },
     }
   }
 
-  /** A thread has ended: its links end (after their rings are read), its connects ask again. */
+  /** A thread has ended: its links, and those to threads it started, end after their rings are read. */
   threadGone(thread: number): void {
     for (const e of [...this.engines]) if (e.lineage.includes(thread)) e.peerGone()
-    for (const [id, asked] of this.asking) {
-      if (asked.thread !== thread) continue
-      this.asking.delete(id)
-      if (asked.connecter !== CANCELLED) this.seek(asked.connecter)
-    }
-    this.holdWhileAsking()
   }
 
   /** This thread's loop has ended: its links end now (what they wrote stays readable). */
@@ -229,13 +182,9 @@ export class ThreadBus {
   }
 }
 
-const CANCELLED: ThreadConnecter = {
-  name: "",
-  threadPeer: () => ({socketType: "", routingId: null, recvHwm: 0}),
-  completeThread: link => link.engine().abort(),
-}
-
 const buses = new Set<ThreadBus>()
+/** Threads known to have ended (a number per ended worker for the life of the process). */
+const ended = new Set<number>()
 let watching = false
 
 /** Announces the end of every worker this thread starts (only its starter can see it). */
@@ -245,6 +194,7 @@ function watchWorkers(names: ThreadNames): void {
   process.on("worker", (worker: threads.Worker) => {
     const thread = worker.threadId
     worker.once("exit", () => {
+      ended.add(thread)
       names.removeAll(thread)
       const channel = new threads.BroadcastChannel(CHANNEL)
       channel.postMessage({k: "dead", thread} satisfies Message)

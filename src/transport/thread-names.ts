@@ -1,37 +1,56 @@
 /**
  * The process's inproc names, shared by every thread: which copy of zmtp (a thread may load two,
- * ESM and CommonJS) has bound each name. bind() must fail with EADDRINUSE at once, and v5's
- * bindSync() cannot wait for an answer from other threads, so the table is memory every thread
- * reads and writes under a lock: a SharedArrayBuffer handed down to workers as environment data,
- * like the default context's options (shared-context.ts).
+ * ESM and CommonJS) has bound each name, and what a socket connecting from another thread needs
+ * to know of the bound one to start at once (its socket type, routing id, RCVHWM and threads).
+ * bind() must fail with EADDRINUSE at once, and v5's bindSync() and connect() cannot wait for
+ * other threads to answer, so the table is memory every thread reads and writes under a lock: a
+ * SharedArrayBuffer handed down to workers as environment data, like the default context's
+ * options (shared-context.ts).
  *
- * Layout (Int32 words): [0] the lock, [1] the last owner id given out, then SLOTS entries of
- * SLOT_WORDS words: [state, owner, thread, name length, name bytes (UTF-8)...]. A name longer than
- * NAME_BYTES is kept as its SHA-256, which is as unique as the name for this purpose.
+ * Layout (Int32 words): [0] the lock, [1] the last owner id given out, then SLOTS slots of
+ * SLOT_WORDS words: [state, owner, thread, name length, RCVHWM, routing id length (-1: none),
+ * socket type length, LINEAGE thread ids (-1 past the end)], then at NAME_AT the name's UTF-8
+ * bytes, at TYPE_AT the socket type's, at ID_AT the routing id. A name longer than NAME_BYTES is
+ * kept as its SHA-256, as unique as the name for this purpose.
  */
 import {Buffer} from "node:buffer"
 import {createHash} from "node:crypto"
 import {sharedBuffer} from "../shared-context.js"
 
-const SLOTS = 4096
-const SLOT_WORDS = 64
-const HEADER_WORDS = 4
-const NAME_BYTES = (SLOT_WORDS - HEADER_WORDS) * 4
+const SLOTS = 1024
+const SLOT_WORDS = 256
+const LINEAGE = 8
+const NAME_AT = 16
+const NAME_BYTES = 512
+const TYPE_AT = NAME_AT + NAME_BYTES / 4
+const TYPE_BYTES = 16
+const ID_AT = TYPE_AT + TYPE_BYTES / 4
 const FIRST = 16
 const BOUND = 1
 
+/** What the table keeps of a bound socket. */
+export interface Holder {
+  /** The copy of zmtp that bound it (thread-bus.ts addresses it so). */
+  owner: number
+  /** Its thread, then the threads that started it (it ends with any of them). */
+  lineage: number[]
+  socketType: string
+  routingId: Uint8Array | null
+  recvHwm: number
+}
+
 export class ThreadNames {
   private readonly words: Int32Array
-  private readonly bytes: Uint8Array
+  private readonly bytes: Buffer
 
   constructor(sab: SharedArrayBuffer) {
     this.words = new Int32Array(sab)
-    this.bytes = new Uint8Array(sab)
+    this.bytes = Buffer.from(sab)
   }
 
   /** The table of this process (made by the first thread to ask), or null without threads. */
   static shared(): ThreadNames | null {
-    const sab = sharedBuffer("zmtp:inproc-names:1", (FIRST + SLOTS * SLOT_WORDS) * 4)
+    const sab = sharedBuffer("zmtp:inproc-names:2", (FIRST + SLOTS * SLOT_WORDS) * 4)
     return sab ? new ThreadNames(sab) : null
   }
 
@@ -40,18 +59,15 @@ export class ThreadNames {
     return Atomics.add(this.words, 1, 1) + 1
   }
 
-  /** Records `name` as bound by `owner`; false when some owner has it already. */
-  add(name: string, owner: number, thread: number): boolean {
+  /** Records `name` as bound by `holder`; false when some socket has it already. */
+  add(name: string, holder: Holder): boolean {
     const key = keyOf(name)
     return this.locked(() => {
       if (this.find(key) >= 0) return false
       for (let i = 0; i < SLOTS; i++) {
         const at = FIRST + i * SLOT_WORDS
         if (this.words[at] === BOUND) continue
-        this.words[at + 1] = owner
-        this.words[at + 2] = thread
-        this.words[at + 3] = key.length
-        this.bytes.set(key, (at + HEADER_WORDS) * 4)
+        this.write(at, key, holder)
         this.words[at] = BOUND
         return true
       }
@@ -59,12 +75,12 @@ export class ThreadNames {
     })
   }
 
-  /** Who has bound `name` (its owner id and thread), or null when nobody has. */
-  holder(name: string): {owner: number; thread: number} | null {
+  /** Who has bound `name`, or null when nobody has. */
+  holder(name: string): Holder | null {
     const key = keyOf(name)
     return this.locked(() => {
       const at = this.find(key)
-      return at < 0 ? null : {owner: this.words[at + 1]!, thread: this.words[at + 2]!}
+      return at < 0 ? null : this.read(at)
     })
   }
 
@@ -77,7 +93,7 @@ export class ThreadNames {
     })
   }
 
-  /** Forgets every name of a thread that is gone (or of one owner, when `owner` is given). */
+  /** Forgets every name of a thread that is gone (or of one owner in it, when `owner` is given). */
   removeAll(thread: number, owner?: number): void {
     this.locked(() => {
       for (let i = 0; i < SLOTS; i++) {
@@ -87,12 +103,42 @@ export class ThreadNames {
     })
   }
 
+  private write(at: number, key: Uint8Array, h: Holder): void {
+    const {words, bytes} = this
+    const type = Buffer.from(h.socketType, "latin1").subarray(0, TYPE_BYTES)
+    words[at + 1] = h.owner
+    words[at + 2] = h.lineage[0]!
+    words[at + 3] = key.length
+    words[at + 4] = h.recvHwm
+    words[at + 5] = h.routingId === null ? -1 : h.routingId.length
+    words[at + 6] = type.length
+    for (let i = 0; i < LINEAGE; i++) words[at + 7 + i] = h.lineage[i] ?? -1
+    bytes.set(key, (at + NAME_AT) * 4)
+    bytes.set(type, (at + TYPE_AT) * 4)
+    if (h.routingId !== null) bytes.set(h.routingId, (at + ID_AT) * 4)
+  }
+
+  private read(at: number): Holder {
+    const {words, bytes} = this
+    const lineage: number[] = []
+    for (let i = 0; i < LINEAGE && words[at + 7 + i]! >= 0; i++) lineage.push(words[at + 7 + i]!)
+    const idLength = words[at + 5]!
+    const id = (at + ID_AT) * 4
+    return {
+      owner: words[at + 1]!,
+      lineage,
+      recvHwm: words[at + 4]!,
+      socketType: bytes.toString("latin1", (at + TYPE_AT) * 4, (at + TYPE_AT) * 4 + words[at + 6]!),
+      routingId: idLength < 0 ? null : Uint8Array.prototype.slice.call(bytes, id, id + idLength),
+    }
+  }
+
   private find(key: Uint8Array): number {
     const {words, bytes} = this
     for (let i = 0; i < SLOTS; i++) {
       const at = FIRST + i * SLOT_WORDS
       if (words[at] !== BOUND || words[at + 3] !== key.length) continue
-      const start = (at + HEADER_WORDS) * 4
+      const start = (at + NAME_AT) * 4
       let j = 0
       while (j < key.length && bytes[start + j] === key[j]) j++
       if (j === key.length) return at
