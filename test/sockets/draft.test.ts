@@ -204,83 +204,83 @@ test("PEER with immediate: connect() is EFAULT (no pipe, no routing id yet), as 
 })
 
 for (const t of ["inproc", "threads"] as const) {
-describe(`high-water marks at their limit (${t}: exactly SNDHWM + RCVHWM)`, () => {
-  const D = draftFor(t)
-  const SNDHWM = 4
-  const RCVHWM = 3
+  describe(`high-water marks at their limit (${t}: exactly SNDHWM + RCVHWM)`, () => {
+    const D = draftFor(t)
+    const SNDHWM = 4
+    const RCVHWM = 3
 
-  test("RADIO drops like PUB: sends never block; a stalled DISH gets the first SNDHWM + RCVHWM", async () => {
-    const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
-    dish.join("g")
-    const address = await bound(dish, t)
-    const radio = track(new D.Radio({sendHighWaterMark: SNDHWM}))
-    radio.connect(address)
-    await sleep(20)
-    for (let i = 0; i < 100; i++) await radio.send(numbered(i, 8), {group: "g"})
-    dish.receiveTimeout = 200
-    const got: number[] = []
-    for (;;) {
-      try {
-        got.push((await dish.receive())[0].readUInt32BE(0))
-      } catch {
-        break
-      }
-    }
-    expect(got).toEqual(Array.from({length: SNDHWM + RCVHWM}, (_, i) => i))
-  })
-
-  test("RADIO with noDrop (ZMQ_XPUB_NODROP) blocks instead, EAGAIN with sendTimeout", async () => {
-    const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
-    dish.join("g")
-    const address = await bound(dish, t)
-    const radio = track(new D.Radio({sendHighWaterMark: SNDHWM, sendTimeout: 100}))
-    ;(radio as unknown as {setBoolOption(id: number, v: boolean): void}).setBoolOption(69, true)
-    radio.connect(address)
-    await sleep(20)
-    let sent = 0
-    await expect(
-      (async () => {
-        for (;;) {
-          await radio.send(numbered(sent, 8), {group: "g"})
-          sent++
-        }
-      })(),
-    ).rejects.toMatchObject({code: "EAGAIN"})
-    expect(sent).toBe(SNDHWM + RCVHWM)
-  })
-
-  for (const kind of ["Client", "Scatter"] as const) {
-    test(`${kind.toUpperCase()} blocks like ${kind === "Client" ? "DEALER" : "PUSH"}; nothing is lost when the peer reads`, async () => {
-      const receiver = track(kind === "Client" ? new D.Server({receiveHighWaterMark: RCVHWM}) : new D.Gather({receiveHighWaterMark: RCVHWM}))
-      const address = await bound(receiver, t)
-      const sender = track(new D[kind]({sendHighWaterMark: SNDHWM}))
-      sender.connect(address)
-      const {accepted, blocked} = await sendUntilBlocked(i => sender.send(numbered(i, 8)), 1000)
-      expect(accepted).toBe(SNDHWM + RCVHWM)
+    test("RADIO drops like PUB: sends never block; a stalled DISH gets the first SNDHWM + RCVHWM", async () => {
+      const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
+      dish.join("g")
+      const address = await bound(dish, t)
+      const radio = track(new D.Radio({sendHighWaterMark: SNDHWM}))
+      radio.connect(address)
+      await sleep(20)
+      for (let i = 0; i < 100; i++) await radio.send(numbered(i, 8), {group: "g"})
+      dish.receiveTimeout = 200
       const got: number[] = []
-      while (got.length < accepted + 1) got.push((await receiver.receive())[0].readUInt32BE(0))
+      for (;;) {
+        try {
+          got.push((await dish.receive())[0].readUInt32BE(0))
+        } catch {
+          break
+        }
+      }
+      expect(got).toEqual(Array.from({length: SNDHWM + RCVHWM}, (_, i) => i))
+    })
+
+    test("RADIO with noDrop (ZMQ_XPUB_NODROP) blocks instead, EAGAIN with sendTimeout", async () => {
+      const dish = track(new D.Dish({receiveHighWaterMark: RCVHWM}))
+      dish.join("g")
+      const address = await bound(dish, t)
+      const radio = track(new D.Radio({sendHighWaterMark: SNDHWM, sendTimeout: 100}))
+      ;(radio as unknown as {setBoolOption(id: number, v: boolean): void}).setBoolOption(69, true)
+      radio.connect(address)
+      await sleep(20)
+      let sent = 0
+      await expect(
+        (async () => {
+          for (;;) {
+            await radio.send(numbered(sent, 8), {group: "g"})
+            sent++
+          }
+        })(),
+      ).rejects.toMatchObject({code: "EAGAIN"})
+      expect(sent).toBe(SNDHWM + RCVHWM)
+    })
+
+    for (const kind of ["Client", "Scatter"] as const) {
+      test(`${kind.toUpperCase()} blocks like ${kind === "Client" ? "DEALER" : "PUSH"}; nothing is lost when the peer reads`, async () => {
+        const receiver = track(kind === "Client" ? new D.Server({receiveHighWaterMark: RCVHWM}) : new D.Gather({receiveHighWaterMark: RCVHWM}))
+        const address = await bound(receiver, t)
+        const sender = track(new D[kind]({sendHighWaterMark: SNDHWM}))
+        sender.connect(address)
+        const {accepted, blocked} = await sendUntilBlocked(i => sender.send(numbered(i, 8)), 1000)
+        expect(accepted).toBe(SNDHWM + RCVHWM)
+        const got: number[] = []
+        while (got.length < accepted + 1) got.push((await receiver.receive())[0].readUInt32BE(0))
+        await blocked
+        expect(got).toEqual(Array.from({length: accepted + 1}, (_, i) => i))
+      })
+    }
+
+    test("SERVER waits for a full peer (never drops): EAGAIN with sendTimeout, then delivers", async () => {
+      const server = track(new D.Server({sendHighWaterMark: SNDHWM}))
+      const address = await bound(server, t)
+      const client = track(new D.Client({receiveHighWaterMark: RCVHWM}))
+      client.connect(address)
+      await client.send("hi")
+      const [, {routingId}] = await server.receive()
+      const {accepted, blocked} = await sendUntilBlocked(i => server.send(numbered(i, 8), {routingId}), 1000)
+      expect(accepted).toBe(SNDHWM + RCVHWM)
+      expect(await settlesWithin(blocked, 100)).toBe(false)
+      const got: number[] = []
+      while (got.length < accepted + 1) got.push((await client.receive())[0].readUInt32BE(0))
       await blocked
       expect(got).toEqual(Array.from({length: accepted + 1}, (_, i) => i))
+      server.sendTimeout = 50
+      for (let i = 0; i < SNDHWM + RCVHWM; i++) await server.send("fill", {routingId})
+      await expect(server.send("more", {routingId})).rejects.toMatchObject({code: "EAGAIN"})
     })
-  }
-
-  test("SERVER waits for a full peer (never drops): EAGAIN with sendTimeout, then delivers", async () => {
-    const server = track(new D.Server({sendHighWaterMark: SNDHWM}))
-    const address = await bound(server, t)
-    const client = track(new D.Client({receiveHighWaterMark: RCVHWM}))
-    client.connect(address)
-    await client.send("hi")
-    const [, {routingId}] = await server.receive()
-    const {accepted, blocked} = await sendUntilBlocked(i => server.send(numbered(i, 8), {routingId}), 1000)
-    expect(accepted).toBe(SNDHWM + RCVHWM)
-    expect(await settlesWithin(blocked, 100)).toBe(false)
-    const got: number[] = []
-    while (got.length < accepted + 1) got.push((await client.receive())[0].readUInt32BE(0))
-    await blocked
-    expect(got).toEqual(Array.from({length: accepted + 1}, (_, i) => i))
-    server.sendTimeout = 50
-    for (let i = 0; i < SNDHWM + RCVHWM; i++) await server.send("fill", {routingId})
-    await expect(server.send("more", {routingId})).rejects.toMatchObject({code: "EAGAIN"})
   })
-})
 }
