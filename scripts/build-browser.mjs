@@ -22,7 +22,7 @@ const SHIMS = {
   "node:path": shim("misc.ts"),
   "node:perf_hooks": shim("misc.ts"),
   "node:stream": shim("misc.ts"),
-  "node:worker_threads": shim("misc.ts"),
+  "node:worker_threads": shim("worker-threads.ts"),
   "node:net": shim("unavailable.ts"),
   "node:tls": shim("unavailable.ts"),
   "node:http": shim("unavailable.ts"),

@@ -6,7 +6,8 @@
  * environment data (worker_threads.setEnvironmentData: a worker started afterwards gets a clone,
  * and a clone of a SharedArrayBuffer is the same memory). The first thread to load zmtp makes it;
  * workers it starts later, and theirs, share it. Where worker_threads or SharedArrayBuffer is
- * missing (a browser page), the options are simply the thread's own.
+ * missing (a browser page), the options are simply the thread's own. sharedBuffer() is the general
+ * form: the process's inproc names (transport/thread-names.ts) are shared the same way.
  */
 import * as threads from "node:worker_threads"
 
@@ -22,7 +23,8 @@ export function sharedSlots(count: number): {slots: Int32Array; fresh: boolean} 
 }
 
 function inherited(key: string): boolean {
-  return (threads as EnvironmentData).getEnvironmentData?.(key) instanceof SharedArrayBuffer
+  // A page without cross-origin isolation has no SharedArrayBuffer at all.
+  return typeof SharedArrayBuffer === "function" && (threads as EnvironmentData).getEnvironmentData?.(key) instanceof SharedArrayBuffer
 }
 
 /**

@@ -4,7 +4,9 @@
  *
  * - zmtp-engine.ts: ZMTP 3.x over a duplex byte stream (tcp://, ipc://);
  * - raw-engine.ts: a STREAM socket's raw bytes (no greeting, no framing);
- * - inproc-engine.ts: two pipes of one process joined directly (inproc://).
+ * - inproc-engine.ts: two pipes of one thread joined directly (inproc://);
+ * - thread-engine.ts: inproc:// between threads, through two shared rings;
+ * - udp-engine.ts: one datagram per message (udp://).
  *
  * The session (sessions/) makes the engine, waits for `onHandshake`, attaches the pipe, and
  * hears `onClose`. After that the pipe drives it: `kick` when it has messages to send, `resume`

@@ -20,10 +20,13 @@ export const placements = [...transports, "threads"] as const
 export type Placement = (typeof placements)[number]
 
 let dist = ""
-const remote = threadZmq(() => {
+const remote = threadZmq(builtDist)
+
+/** The built package's folder (after useThreadPlacement()'s beforeAll), for a test's own workers. */
+export function builtDist(): string {
   if (!dist) throw new Error("useThreadPlacement() was not called at the test file's top level")
   return dist
-})
+}
 
 export function useThreadPlacement(): void {
   beforeAll(() => {
