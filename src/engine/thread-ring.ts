@@ -91,6 +91,11 @@ export class RingWriter {
     return free >= want ? free : this.freshFree()
   }
 
+  /** The reader's position as last read. */
+  get seenRead(): number {
+    return this.read
+  }
+
   /** Room to write now, having asked the reader's position afresh. */
   freshFree(): number {
     this.read = Atomics.load(this.ctl, Ctl.Read) >>> 0
