@@ -286,6 +286,20 @@ export class ThreadEngine implements Engine {
     this.abort()
   }
 
+  /**
+   * The thread is ending (process "exit": only synchronous code runs now): what the pipe still
+   * holds goes into the ring, past the peer's HWM, as far as the ring's room goes; then the end.
+   */
+  exit(): void {
+    if (this.closed) return
+    const pipe = this.pipe
+    this.flushing = true
+    if (pipe !== null) for (let entry = pipe.pullFrames(true); entry !== undefined; entry = pipe.pullFrames(true)) this.backlog.push(entry)
+    this.write()
+    this.out.publish()
+    this.abort()
+  }
+
   /** Ends the link now, whatever is left to write (the thread is ending, or all is written). */
   abort(): void {
     if (this.closed) return

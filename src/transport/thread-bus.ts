@@ -174,9 +174,9 @@ export class ThreadBus {
     for (const e of [...this.engines]) if (e.lineage.includes(thread)) e.peerGone()
   }
 
-  /** This thread's loop has ended: its links end now (what they wrote stays readable). */
+  /** This thread is ending: its links end now (what they wrote, and what fits now, stays readable). */
   exiting(): void {
-    for (const e of [...this.engines]) e.abort()
+    for (const e of [...this.engines]) e.exit()
     this.names.removeAll(threads.threadId, this.owner)
     this.channel?.close()
   }

@@ -159,6 +159,24 @@ for (const how of ["exits by itself", "is terminated"] as const) {
   })
 }
 
+test("a worker that calls process.exit() right after its sends: every message send accepted arrives", async () => {
+  const name = endpointFor("inproc")
+  // The receiver's HWM lets 5 into the ring; the other 15 wait in the sender's pipe at the exit.
+  const pull = track(new zmq.Pull({receiveHighWaterMark: 5, receiveTimeout: 3000}))
+  await pull.bind(name)
+  const w = start(
+    `async (zmq, {name}) => {
+      const push = new zmq.Push({sendHighWaterMark: 100})
+      push.connect(name)
+      for (let i = 0; i < 20; i++) await push.send(["m" + i, "x".repeat(i)])
+      process.exit(0)
+    }`,
+    {name},
+  )
+  expect(await w.exited).toBe(0)
+  for (let i = 0; i < 20; i++) expect(str(await pull.receive())).toEqual([`m${i}`, "x".repeat(i)])
+})
+
 test("a terminated worker never hangs a peer that sends to it: a ROUTER with mandatory gets EHOSTUNREACH", async () => {
   const name = endpointFor("inproc")
   const router = track(new zmq.Router({mandatory: true, sendTimeout: 2000}))
