@@ -91,7 +91,7 @@ export class ThreadBus {
   /** The bus of a default context, or null where there are no threads to share with. */
   static start(side: ThreadSide): ThreadBus | null {
     if (typeof threads.BroadcastChannel !== "function" || waitAsync === undefined) return null
-    const names = ThreadNames.shared()
+    const names = ThreadNames.shared(thread => ended.has(thread))
     return names ? new ThreadBus(names, side) : null
   }
 

@@ -7,7 +7,7 @@
  * SharedArrayBuffer handed down to workers as environment data, like the default context's
  * options (shared-context.ts).
  *
- * Layout (Int32 words): [0] the lock, [1] the last owner id given out, then SLOTS slots of
+ * Layout (Int32 words): [0] the lock (its holder's thread id + 1), [1] the last owner id given out, then SLOTS slots of
  * SLOT_WORDS words: [state, owner, thread, name length, RCVHWM, routing id length (-1: none),
  * socket type length, LINEAGE thread ids (-1 past the end)], then at NAME_AT the name's UTF-8
  * bytes, at TYPE_AT the socket type's, at ID_AT the routing id. A name longer than NAME_BYTES is
@@ -15,6 +15,7 @@
  */
 import {Buffer} from "node:buffer"
 import {createHash} from "node:crypto"
+import * as threads from "node:worker_threads"
 import {sharedBuffer} from "../shared-context.js"
 
 const SLOTS = 1024
@@ -43,15 +44,19 @@ export class ThreadNames {
   private readonly words: Int32Array
   private readonly bytes: Buffer
 
-  constructor(sab: SharedArrayBuffer) {
+  constructor(
+    sab: SharedArrayBuffer,
+    /** Whether a thread is known to have ended (thread-bus.ts). */
+    private readonly gone: (thread: number) => boolean,
+  ) {
     this.words = new Int32Array(sab)
     this.bytes = Buffer.from(sab)
   }
 
   /** The table of this process (made by the first thread to ask), or null without threads. */
-  static shared(): ThreadNames | null {
+  static shared(gone: (thread: number) => boolean): ThreadNames | null {
     const sab = sharedBuffer("zmtp:inproc-names:2", (FIRST + SLOTS * SLOT_WORDS) * 4)
-    return sab ? new ThreadNames(sab) : null
+    return sab ? new ThreadNames(sab, gone) : null
   }
 
   /** A process-wide id for one copy of zmtp in one thread. */
@@ -146,10 +151,20 @@ export class ThreadNames {
     return -1
   }
 
-  /** Runs `fn` holding the table's lock (held for a few microseconds at most, so it spins). */
+  /**
+   * Runs `fn` holding the table's lock (held for a few microseconds at most, so it spins). The lock
+   * word holds its holder's thread id + 1: a worker terminated inside `fn` runs no `finally`, and
+   * the lock of a thread known to be gone (`gone`) is taken over.
+   */
   private locked<T>(fn: () => T): T {
     const words = this.words
-    while (Atomics.compareExchange(words, 0, 0, 1) !== 0) Atomics.wait(words, 0, 1, 1)
+    const me = threads.threadId + 1
+    for (;;) {
+      const holder = Atomics.compareExchange(words, 0, 0, me)
+      if (holder === 0) break
+      if (this.gone(holder - 1) && Atomics.compareExchange(words, 0, holder, me) === holder) break
+      Atomics.wait(words, 0, holder, 1)
+    }
     try {
       return fn()
     } finally {

@@ -11,7 +11,7 @@
 // (The pattern matrix binds first; here each pair of types is joined the other way round too.)
 import {afterEach, expect, test} from "vitest"
 import {join} from "node:path"
-import {Worker} from "node:worker_threads"
+import {getEnvironmentData, Worker} from "node:worker_threads"
 import * as zmq from "../../src/index.js"
 import {builtDist, useThreadPlacement, zmqFor} from "../helpers/placements.js"
 import {endpointFor, socketTracker, str} from "../helpers/sockets.js"
@@ -175,6 +175,21 @@ test("a worker that calls process.exit() right after its sends: every message se
   )
   expect(await w.exited).toBe(0)
   for (let i = 0; i < 20; i++) expect(str(await pull.receive())).toEqual([`m${i}`, "x".repeat(i)])
+})
+
+test("a worker terminated while it held the name table's lock: the lock is taken over, binds go on", async () => {
+  const w = start(`async (zmq, _, post) => post("up")`, null)
+  await w.next()
+  // As if it were inside the table's critical section when terminated (no finally runs then):
+  // the lock word names it. The thread that started it takes the lock over when it sees it end.
+  // (Without that, this thread would wait for the lock for ever: the test hangs.)
+  const table = getEnvironmentData("zmtp:inproc-names:2") as SharedArrayBuffer
+  Atomics.store(new Int32Array(table), 0, w.worker.threadId + 1)
+  await w.worker.terminate()
+  await w.exited
+  const pull = track(new zmq.Pull())
+  await pull.bind(endpointFor("inproc"))
+  expect(Atomics.load(new Int32Array(table), 0)).toBe(0)
 })
 
 test("a terminated worker never hangs a peer that sends to it: a ROUTER with mandatory gets EHOSTUNREACH", async () => {
