@@ -13,7 +13,7 @@
 import {parseCommand} from "../wire/command.js"
 import {FrameDecoder} from "../wire/frame.js"
 import type {StagedFrames} from "./encoder.js"
-import type {Engine} from "./engine.js"
+import {toZmtpError, type Engine} from "./engine.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
 import {subscription} from "./subscription.js"
 import {RingFrames} from "./thread-frames.js"
@@ -205,9 +205,15 @@ export class ThreadEngine implements Engine {
     const pipe = this.pipe
     if (this.closed || pipe === null) return
     const inn = this.inn
-    for (let i = 0, chunk = inn.take(); chunk !== null; chunk = ++i < TAKES ? inn.take() : null) {
-      inn.release()
-      this.decoder.push(chunk)
+    try {
+      for (let i = 0, chunk = inn.take(); chunk !== null; chunk = ++i < TAKES ? inn.take() : null) {
+        inn.release()
+        this.decoder.push(chunk)
+      }
+    } catch (e) {
+      // Our own writer's frames: a failure is a bug of ours. It ends this link only, visibly.
+      toZmtpError(e)
+      return this.ended()
     }
     if (this.readArmed) return
     this.readArmed = true

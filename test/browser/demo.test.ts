@@ -55,11 +55,12 @@ test("the page receives and plots points for every topic", async ctx => {
       const d = (globalThis as unknown as {demo: {received: Counts; plotted: Counts; status: string}}).demo
       return {received: d.received, plotted: d.plotted, status: d.status}
     })
-    // Published every 100 ms: a handful of points per topic within a few seconds.
+    // Published every 100 ms: twenty points per topic within a few seconds (fewer draw too short a
+    // line to count its pixels when the series is flat: 16 pixels for 5 points was seen).
     await page.waitForFunction(
       topics => {
         const d = (globalThis as unknown as {demo?: {received: Record<string, number>; plotted: Record<string, number>}}).demo
-        return !!d && topics.every(t => d.received[t]! >= 5 && d.plotted[t]! >= 5)
+        return !!d && topics.every(t => d.received[t]! >= 20 && d.plotted[t]! >= 20)
       },
       TOPICS,
       {timeout: 15_000},
