@@ -5,7 +5,10 @@
  *                       "push-pull-tcp"); --list prints the ids
  *   --quick             short runs (~0.3 s each) and 1 M instead of 10 M stalled-SUB sends
  *   --rounds N          rounds per case (default 3; contenders interleave, the median is reported)
- *   --only LIB[,LIB]    contenders to run: zmtp, zeromq, floor (default all three)
+ *   --only LIB[,LIB]    contenders to run: zmtp, zeromq, libzmq, floor (default all four;
+ *                       libzmq, the C program bench/c/zmq_perf.c, runs only in the push-pull
+ *                       tcp/ipc and req-rep cases, and is skipped with a reason if it cannot be
+ *                       built: see bench/lib/libzmq-c.mjs)
  *   --cpu-prof[=LIB[:ROLE]]  write V8 CPU profiles of the workers to bench/prof/ (default zmtp:any)
  *   --pin same|split|none  where REQ↔REP pairs run: both on CPU 0 (default), REP on 1 and REQ
  *                       on 0, or wherever the scheduler puts them (see bench/cases/req-rep.mjs)
@@ -21,6 +24,7 @@ import fs from "node:fs"
 import path from "node:path"
 import {BENCH_DIR, CONTENDERS, CONTENDER_LABEL, ROOT_DIR, ZMTP_DIST, machineInfo, median} from "./lib/common.mjs"
 import {procOptions} from "./lib/proc.mjs"
+import {buildLibzmqC} from "./lib/libzmq-c.mjs"
 import {placement} from "./cases/req-rep.mjs"
 
 const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
@@ -28,7 +32,7 @@ const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.m
 // ---- command line ---------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, cpuProf: null, out: null, list: false, recv: "iter", pin: "same"}
+  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, skip: [], cpuProf: null, out: null, list: false, recv: "iter", pin: "same"}
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s)
     const value = () => inline ?? argv[++i]
@@ -87,7 +91,7 @@ function selected(id, patterns) {
 const TARGET_S = {full: 1.5, quick: 0.3}
 
 async function runCase(def, opts) {
-  const contenders = CONTENDERS.filter(c => opts.only.includes(c) && def.counts?.[c] !== undefined)
+  const contenders = CONTENDERS.filter(c => opts.only.includes(c) && !opts.skip.includes(c) && def.counts?.[c] !== undefined)
   const counts = {}
   for (const c of contenders) counts[c] = def.fixedCount ? def.counts[c](opts) : Math.max(2, Math.round(def.counts[c] * (opts.quick ? 0.25 : 1)))
   const runs = Object.fromEntries(contenders.map(c => [c, []]))
@@ -185,13 +189,13 @@ function table(defs, all) {
 }
 
 function ratioTable(defs, all) {
-  const lines = ["| case | metric | zmtp / zeromq.js | zmtp / floor |", "| --- | --- | ---: | ---: |"]
+  const lines = ["| case | metric | zmtp / zeromq.js | zmtp / libzmq C | zmtp / floor |", "| --- | --- | ---: | ---: | ---: |"]
   for (const def of defs) {
     const res = all[def.id]
     for (const metric of [def.metric, ...(def.extraMetrics ?? [])]) {
       const z = res?.zmtp?.[metric]
       const better = def.lowerIsBetter?.includes(metric) ? "lower is better" : "higher is better"
-      lines.push(`| ${def.title} | ${METRIC_LABEL[metric] ?? metric} (${better}) | ${fmt.ratio(z / res?.zeromq?.[metric])} | ${fmt.ratio(z / res?.floor?.[metric])} |`)
+      lines.push(`| ${def.title} | ${METRIC_LABEL[metric] ?? metric} (${better}) | ${fmt.ratio(z / res?.zeromq?.[metric])} | ${fmt.ratio(z / res?.libzmq?.[metric])} | ${fmt.ratio(z / res?.floor?.[metric])} |`)
     }
   }
   return lines.join("\n")
@@ -265,6 +269,18 @@ async function main() {
     procOptions.cpuProf = opts.cpuProf
   }
   procOptions.pin = opts.pin
+  // libzmq C is compiled before the first case; if it cannot be, it is left out, with the reason.
+  let libzmqNote = null
+  if (opts.only.includes("libzmq") && chosen.some(d => d.counts?.libzmq !== undefined)) {
+    const b = buildLibzmqC()
+    if (b.skip) {
+      opts.skip.push("libzmq")
+      process.stderr.write(`libzmq C: skipped (${b.skip})\n`)
+      libzmqNote = `- libzmq C: skipped (${b.skip})`
+    } else {
+      libzmqNote = `- libzmq C: bench/c/zmq_perf.c on libzmq ${b.version} (\`${b.command.replaceAll(ROOT_DIR + "/", "")}\`)`
+    }
+  }
   const started = new Date()
   // The revision is read now, when dist/ has just been built, not after the run (src/ may have
   // been edited meanwhile, which does not change what was measured).
@@ -281,6 +297,7 @@ async function main() {
     `- date: ${started.toISOString()}`,
     `- machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGB} GB, ${machine.os}`,
     `- Node ${machine.node}; zeromq.js ${zeromqVersion} (libzmq 4.3.5); zmtp ${rev}${distNote}`,
+    ...(libzmqNote ? [libzmqNote] : []),
     "- units: MB = 2^20 bytes; round trip = mean µs of one request and its reply; peak RSS = the larger of the processes' maxrss",
     `- mode: ${opts.quick ? "quick" : "full"}, PULL reads with ${opts.recv === "iter" ? "for await" : "await receive()"}, ${opts.rounds} rounds per case, contender order rotated every round, median shown`,
     ...(chosen.some(d => d.file === "req-rep.mjs") ? [`- REQ↔REP placement: ${placement()} for every contender (--pin; bench/cases/req-rep.mjs says why); req-rep-tcp-16-split: ${placement("split")}`] : []),

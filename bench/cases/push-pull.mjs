@@ -5,10 +5,14 @@
  * (`--recv=receive` switches to `await pull.receive()`); its clock starts at the first message
  * and stops at the last.
  * tcp and ipc run sender and receiver in two processes; inproc runs both in one process.
+ * libzmq C (tcp and ipc only) is bench/c/zmq_perf.c: `thr-recv` binds a PULL and times the same
+ * way, `thr-send` connects a PUSH, sends with zmq_send() in a loop and, like the JS senders,
+ * closes only when told (its stdin ends) after the receiver is done.
  */
 import {bindAddress, payload} from "../lib/common.mjs"
 import {FrameParser, listen, connect, writeFrames} from "../lib/floor.mjs"
 import {withRoles} from "../lib/proc.mjs"
+import {withCProcesses} from "../lib/libzmq-c.mjs"
 
 const FILE = "push-pull.mjs"
 const KiB = 1024
@@ -16,10 +20,10 @@ const MiB = 1024 * 1024
 
 /** Starting message counts per contender (run.mjs resizes them so a run takes ~1.5 s). */
 const SIZES = [
-  {tag: "16", size: 16, counts: {zmtp: 4_000_000, zeromq: 600_000, floor: 20_000_000}},
-  {tag: "1k", size: KiB, counts: {zmtp: 700_000, zeromq: 300_000, floor: 3_000_000}},
-  {tag: "64k", size: 64 * KiB, counts: {zmtp: 25_000, zeromq: 35_000, floor: 40_000}},
-  {tag: "1m", size: MiB, counts: {zmtp: 2_500, zeromq: 3_000, floor: 3_000}},
+  {tag: "16", size: 16, counts: {zmtp: 4_000_000, zeromq: 600_000, libzmq: 8_000_000, floor: 20_000_000}},
+  {tag: "1k", size: KiB, counts: {zmtp: 700_000, zeromq: 300_000, libzmq: 1_200_000, floor: 3_000_000}},
+  {tag: "64k", size: 64 * KiB, counts: {zmtp: 25_000, zeromq: 35_000, libzmq: 40_000, floor: 40_000}},
+  {tag: "1m", size: MiB, counts: {zmtp: 2_500, zeromq: 3_000, libzmq: 3_000, floor: 3_000}},
 ]
 
 export const cases = []
@@ -64,6 +68,7 @@ const CURVE = {
 }
 
 async function runThr(transport, size, contender, count, recv, curve = false) {
+  if (contender === "libzmq") return runThrC(transport, size, count)
   const floor = contender === "floor"
   return withRoles(async start => {
     const rx = start(FILE, floor ? "floorReceiver" : "receiver", contender, {address: bindAddress(transport, "thr"), count, size, recv, curve})
@@ -73,6 +78,19 @@ async function runThr(transport, size, contender, count, recv, curve = false) {
     tx.send("stop")
     const {result: s} = await tx.wait("done")
     return {...thrResult(r, size), peakRssMB: Math.max(r.peakRssMB, s.peakRssMB)}
+  })
+}
+
+/** The same run with the two zmq_perf processes of libzmq C. */
+async function runThrC(transport, size, count) {
+  return withCProcesses(async start => {
+    const rx = start(["thr-recv", bindAddress(transport, "thr"), size, count])
+    const {endpoint} = await rx.wait("endpoint")
+    const tx = start(["thr-send", endpoint, size, count])
+    const r = await rx.wait("elapsed")
+    tx.child.stdin.end() // now it may close (see thr-send in zmq_perf.c)
+    const s = await tx.wait("sent")
+    return {...thrResult({count: r.count, elapsed: r.elapsed}, size), peakRssMB: Math.max(r.maxrss_kb, s.maxrss_kb) / 1024}
   })
 }
 

@@ -8,6 +8,8 @@
  * and then runs 10 bursts of each contender in turn (alternating the order), while the pairs that
  * are not in their burst sit idle. A round reports each contender's median burst.
  * The floor echoes pre-framed ZMTP frames over a bare net socket (TCP_NODELAY on both ends).
+ * libzmq C is bench/c/zmq_perf.c: `lat-server` (REP, echoes until SIGTERM) and `lat-client` (REQ,
+ * zmq_send() then zmq_msg_recv(); it warms up and then runs each burst it is sent on stdin).
  *
  * CPU placement (`--pin`, default "same"): on the 2-vCPU VMs this runs on, a pair whose two
  * processes the scheduler leaves on one vCPU round-trips in ~25-30 µs, and a pair it spreads over
@@ -20,6 +22,7 @@
 import {bindAddress, median, payload} from "../lib/common.mjs"
 import {FrameParser, frame, listen, connect} from "../lib/floor.mjs"
 import {canPin, procOptions, withRoles} from "../lib/proc.mjs"
+import {withCProcesses} from "../lib/libzmq-c.mjs"
 
 const FILE = "req-rep.mjs"
 
@@ -31,7 +34,7 @@ for (const transport of ["tcp", "ipc"]) {
       title: `REQ↔REP ${transport} ${size === 1024 ? "1 KiB" : `${size} B`}`,
       metric: "rttUs",
       lowerIsBetter: ["rttUs"],
-      counts: {zmtp: 25_000, zeromq: 12_000, floor: 30_000},
+      counts: {zmtp: 25_000, zeromq: 12_000, libzmq: 25_000, floor: 30_000},
       notes: r => (r.bestUs === undefined ? "" : `best burst ${r.bestUs.toFixed(1)} µs`),
       runAll: (order, counts, opts) => runLat(transport, size, order, counts, opts),
     })
@@ -44,7 +47,7 @@ cases.push({
   title: "REQ↔REP tcp 16 B, REP and REQ on two CPUs",
   metric: "rttUs",
   lowerIsBetter: ["rttUs"],
-  counts: {zmtp: 12_000, zeromq: 8_000, floor: 12_000},
+  counts: {zmtp: 12_000, zeromq: 8_000, libzmq: 12_000, floor: 12_000},
   notes: r => (r.bestUs === undefined ? "" : `best burst ${r.bestUs.toFixed(1)} µs`),
   runAll: (order, counts, opts) => runLat("tcp", 16, order, counts, opts, "split"),
 })
@@ -68,23 +71,18 @@ export function placement(pin = procOptions.pin) {
 async function runLat(transport, size, order, counts, opts, pin = procOptions.pin) {
   const bursts = opts.quick ? 5 : 10
   const warmup = opts.quick ? 200 : 1000
-  return withRoles(async start => {
+  return withRoles(start => withCProcesses(async startC => {
     const pairs = {}
     const cpus = cpusFor(pin)
     for (const c of order) {
-      const floor = c === "floor"
-      const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address: bindAddress(transport, `lat-${c}`)}, {cpus: cpus.rep})
-      const {endpoint} = await rep.wait("ready")
-      const req = start(FILE, floor ? "floorClient" : "req", c, {endpoint, size, warmup}, {cpus: cpus.req})
-      await req.wait("warm")
-      pairs[c] = {rep, req, rtts: [], elapsed: 0}
+      const address = bindAddress(transport, `lat-${c}`)
+      pairs[c] = {...(c === "libzmq" ? await startPairC(startC, address, size, warmup, cpus) : await startPair(start, c, address, size, warmup, cpus)), rtts: [], elapsed: 0}
     }
     for (let b = 0; b < bursts; b++) {
       for (const c of b % 2 ? [...order].reverse() : order) {
         const p = pairs[c]
         const n = Math.max(1, Math.round(counts[c] / bursts))
-        p.req.send("burst", {n})
-        const {elapsed} = await p.req.wait("burst-done")
+        const elapsed = await p.burst(n)
         p.rtts.push((elapsed * 1e6) / n)
         p.elapsed += elapsed
       }
@@ -92,14 +90,53 @@ async function runLat(transport, size, order, counts, opts, pin = procOptions.pi
     const results = {}
     for (const c of order) {
       const p = pairs[c]
-      p.req.send("burst", {n: 0})
-      const {result: r} = await p.req.wait("done")
-      p.rep.send("stop")
-      const {result: e} = await p.rep.wait("done")
-      results[c] = {rttUs: median(p.rtts), bestUs: Math.min(...p.rtts), elapsed: p.elapsed, peakRssMB: Math.max(r.peakRssMB, e.peakRssMB)}
+      results[c] = {rttUs: median(p.rtts), bestUs: Math.min(...p.rtts), elapsed: p.elapsed, peakRssMB: await p.finish()}
     }
     return results
-  })
+  }))
+}
+
+/** A warmed-up REQ/REP pair of worker processes: burst(n) → seconds, finish() → peak RSS MB. */
+async function startPair(start, c, address, size, warmup, cpus) {
+  const floor = c === "floor"
+  const rep = start(FILE, floor ? "floorEcho" : "rep", c, {address}, {cpus: cpus.rep})
+  const {endpoint} = await rep.wait("ready")
+  const req = start(FILE, floor ? "floorClient" : "req", c, {endpoint, size, warmup}, {cpus: cpus.req})
+  await req.wait("warm")
+  return {
+    async burst(n) {
+      req.send("burst", {n})
+      return (await req.wait("burst-done")).elapsed
+    },
+    async finish() {
+      req.send("burst", {n: 0})
+      const {result: r} = await req.wait("done")
+      rep.send("stop")
+      const {result: e} = await rep.wait("done")
+      return Math.max(r.peakRssMB, e.peakRssMB)
+    },
+  }
+}
+
+/** The same pair as two zmq_perf processes (libzmq C), driven over their stdin/stdout. */
+async function startPairC(startC, address, size, warmup, cpus) {
+  const rep = startC(["lat-server", address, size, 0], {cpus: cpus.rep})
+  const {endpoint} = await rep.wait("endpoint")
+  const req = startC(["lat-client", endpoint, size, 0, warmup], {cpus: cpus.req})
+  await req.wait("warm")
+  return {
+    async burst(n) {
+      req.write(n)
+      return (await req.wait("burst")).elapsed
+    },
+    async finish() {
+      req.write(0)
+      const r = await req.wait("done")
+      rep.signal("SIGTERM")
+      const e = await rep.wait("echoed")
+      return Math.max(r.maxrss_kb, e.maxrss_kb) / 1024
+    },
+  }
 }
 
 // ---- roles (run inside bench/worker.mjs) --------------------------------------------------------

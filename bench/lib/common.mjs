@@ -8,14 +8,18 @@ import os from "node:os"
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 export const ROOT_DIR = path.dirname(BENCH_DIR)
 
-/** The three contenders, in the order they are listed in tables. */
-export const CONTENDERS = ["zmtp", "zeromq", "floor"]
-export const CONTENDER_LABEL = {zmtp: "zmtp", zeromq: "zeromq.js", floor: "net floor"}
+/**
+ * The contenders, in the order they are listed in tables. "libzmq" is libzmq's C API itself
+ * (bench/c/zmq_perf.c, spawned by lib/libzmq-c.mjs, never loaded into a worker); a case runs it
+ * only where its `counts` name it.
+ */
+export const CONTENDERS = ["zmtp", "zeromq", "libzmq", "floor"]
+export const CONTENDER_LABEL = {zmtp: "zmtp", zeromq: "zeromq.js", libzmq: "libzmq C", floor: "net floor"}
 
 /** zmtp's build folder: dist/ (what `npm run bench` just built), or ZMTP_DIST to measure another build. */
 export const ZMTP_DIST = path.resolve(process.env.ZMTP_DIST ?? path.join(ROOT_DIR, "dist"))
 
-/** Loads a contender's module: zmtp's ESM build, the zeromq devDependency, or nothing (floor). */
+/** Loads a contender's module: zmtp's ESM build, the zeromq devDependency, or nothing (floor; libzmq C runs no worker). */
 export async function loadLib(lib) {
   if (lib === "zmtp") return import(pathToFileURL(path.join(ZMTP_DIST, "esm/index.js")).href)
   if (lib === "zeromq") return import("zeromq")
