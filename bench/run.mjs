@@ -14,7 +14,10 @@
  *                       on 0, or wherever the scheduler puts them (see bench/cases/req-rep.mjs)
  *   --recv=iter|receive how PULL receivers read: `for await` (default, as zeromq.js's README
  *                       shows for PULL) or `await sock.receive()`
- *   --out FILE          write the markdown report there (a full run writes bench/RESULTS.md)
+ *   --out FILE          write the markdown report there (a full run writes bench/RESULTS.md), and
+ *                       beside it the results as JSON and the chart (FILE's name with .json, .svg)
+ *   --svg-from FILE     run nothing: draw the chart from saved results (a RESULTS.json) into
+ *                       FILE's name with .svg, or into --svg-out FILE
  *
  * Each case runs its contenders in turn, round after round, rotating their order every round so
  * that machine noise hits them alike; each run is sized (from the previous round) to last ~1.5 s.
@@ -26,13 +29,14 @@ import {BENCH_DIR, CONTENDERS, CONTENDER_LABEL, ROOT_DIR, ZMTP_DIST, machineInfo
 import {procOptions} from "./lib/proc.mjs"
 import {buildLibzmqC} from "./lib/libzmq-c.mjs"
 import {placement} from "./cases/req-rep.mjs"
+import {renderSvg, resultsJson} from "./lib/svg.mjs"
 
 const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
 
 // ---- command line ---------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, skip: [], cpuProf: null, out: null, list: false, recv: "iter", pin: "same"}
+  const opts = {cases: null, quick: false, rounds: 3, only: CONTENDERS, skip: [], cpuProf: null, out: null, list: false, recv: "iter", pin: "same", svgFrom: null, svgOut: null}
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s)
     const value = () => inline ?? argv[++i]
@@ -68,6 +72,12 @@ function parseArgs(argv) {
         break
       case "--list":
         opts.list = true
+        break
+      case "--svg-from":
+        opts.svgFrom = value()
+        break
+      case "--svg-out":
+        opts.svgOut = value()
         break
       default:
         throw new Error(`unknown option ${argv[i]} (see the top of bench/run.mjs)`)
@@ -251,8 +261,20 @@ function revision() {
   }
 }
 
+/** FILE.md → FILE.json / FILE.svg (any other name: the extension is appended). */
+function beside(file, ext) {
+  return file.endsWith(".md") || file.endsWith(".json") ? file.replace(/\.(md|json)$/, ext) : file + ext
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
+  if (opts.svgFrom) {
+    const data = JSON.parse(fs.readFileSync(opts.svgFrom, "utf8"))
+    const svgOut = opts.svgOut ?? beside(opts.svgFrom, ".svg")
+    fs.writeFileSync(svgOut, renderSvg(data))
+    console.log(`chart written to ${path.relative(process.cwd(), svgOut)}`)
+    return
+  }
   const defs = []
   for (const file of CASE_FILES) {
     const mod = await import(`./cases/${file}`)
@@ -325,6 +347,28 @@ async function main() {
     const intro = "# zmtp benchmark results\n\nWritten by `npm run bench` (see bench/README.md for what each case measures). MB is 2^20 bytes.\n\n"
     fs.writeFileSync(out, `${intro}${report}\n`)
     console.log(`written to ${path.relative(process.cwd(), out)}`)
+    // The results as data (RESULTS.json) and the chart drawn from them (RESULTS.svg).
+    const data = resultsJson({
+      date: started.toISOString(),
+      meta: {
+        mode: opts.quick ? "quick" : "full",
+        rounds: opts.rounds,
+        command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+        machine: `${machine.cpu}, ${machine.cores} cores, ${machine.memGB} GB, ${machine.os}`,
+        node: machine.node,
+        zeromqVersion,
+        zmtp: `${rev}${distNote}`,
+      },
+      defs: chosen,
+      all,
+      contenderOrder: CONTENDERS,
+      contenderLabel: CONTENDER_LABEL,
+    })
+    const jsonOut = beside(out, ".json")
+    const svgOut = beside(out, ".svg")
+    fs.writeFileSync(jsonOut, `${JSON.stringify(data, null, 1)}\n`)
+    fs.writeFileSync(svgOut, renderSvg(data))
+    console.log(`written to ${path.relative(process.cwd(), jsonOut)} and ${path.relative(process.cwd(), svgOut)}`)
   }
 }
 

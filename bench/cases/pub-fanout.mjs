@@ -5,10 +5,11 @@
  * messages actually delivered, summed over the 10 SUBs, per second from the PUB's first send to
  * the last delivery, and the share lost. Before the clock starts the PUB sends probes until every
  * SUB has seen one (the slow-joiner problem); after its loop it sends end markers until all SUBs
- * have seen one. The floor writes the same pre-framed stream to 10 net sockets (no drops).
+ * have seen one. The floor writes the same pre-framed stream to 10 net sockets (no drops) and
+ * counts frames in place as they are read (bench/lib/floor.mjs).
  */
 import {bindAddress, payload, sleep, wallMs} from "../lib/common.mjs"
-import {FrameParser, listen, connect, writeFrames} from "../lib/floor.mjs"
+import {FrameCounter, countingOnread, listen, connect, writeFrames} from "../lib/floor.mjs"
 import {withRoles} from "../lib/proc.mjs"
 
 const FILE = "pub-fanout.mjs"
@@ -23,7 +24,7 @@ export const cases = [
     id: "pub-fanout-tcp-64",
     title: "PUB→10 SUB tcp 64 B",
     metric: "msgsPerSec",
-    counts: {zmtp: 10_000_000, zeromq: 300_000, floor: 1_000_000},
+    counts: {zmtp: 10_000_000, zeromq: 300_000, floor: 5_000_000},
     notes: r => (r.lossPct === undefined ? "" : `delivered msgs summed over ${SUBS} SUBs; ${r.lossPct.toFixed(1)}% dropped; PUB send loop ${fmtRate(r.sendRate)} msgs/s`),
     run: runFanout,
   },
@@ -125,20 +126,19 @@ export const roles = {
   },
 
   async floorSubs(_, {endpoint, count}, io) {
-    const socks = await Promise.all(Array.from({length: SUBS}, () => connect(endpoint)))
-    io.send("joined")
-    const results = await Promise.all(
-      socks.map(
-        sock =>
-          new Promise(resolve => {
-            let delivered = 0
-            const parser = new FrameParser((flags, body) => {
-              if (++delivered === count) resolve({delivered, lastMs: wallMs()})
-            })
-            sock.on("data", chunk => parser.push(chunk))
-          }),
-      ),
+    const counters = []
+    const done = []
+    const socks = await Promise.all(
+      Array.from({length: SUBS}, () => {
+        let resolve
+        done.push(new Promise(r => (resolve = r)))
+        const counter = new FrameCounter(count, () => resolve({delivered: counter.messages, lastMs: wallMs()}))
+        counters.push(counter)
+        return connect(endpoint, countingOnread(counter))
+      }),
     )
+    io.send("joined")
+    const results = await Promise.all(done)
     for (const s of socks) s.destroy()
     return {delivered: results.reduce((a, r) => a + r.delivered, 0), lastMs: Math.max(...results.map(r => r.lastMs))}
   },

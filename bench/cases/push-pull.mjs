@@ -10,7 +10,7 @@
  * closes only when told (its stdin ends) after the receiver is done.
  */
 import {bindAddress, payload} from "../lib/common.mjs"
-import {FrameParser, listen, connect, writeFrames} from "../lib/floor.mjs"
+import {FrameCounter, countingOnread, listen, connect, writeFrames} from "../lib/floor.mjs"
 import {withRoles} from "../lib/proc.mjs"
 import {withCProcesses} from "../lib/libzmq-c.mjs"
 
@@ -20,10 +20,10 @@ const MiB = 1024 * 1024
 
 /** Starting message counts per contender (run.mjs resizes them so a run takes ~1.5 s). */
 const SIZES = [
-  {tag: "16", size: 16, counts: {zmtp: 4_000_000, zeromq: 600_000, libzmq: 8_000_000, floor: 20_000_000}},
-  {tag: "1k", size: KiB, counts: {zmtp: 700_000, zeromq: 300_000, libzmq: 1_200_000, floor: 3_000_000}},
-  {tag: "64k", size: 64 * KiB, counts: {zmtp: 25_000, zeromq: 35_000, libzmq: 40_000, floor: 40_000}},
-  {tag: "1m", size: MiB, counts: {zmtp: 2_500, zeromq: 3_000, libzmq: 3_000, floor: 3_000}},
+  {tag: "16", size: 16, counts: {zmtp: 4_000_000, zeromq: 600_000, libzmq: 8_000_000, floor: 100_000_000}},
+  {tag: "1k", size: KiB, counts: {zmtp: 700_000, zeromq: 300_000, libzmq: 1_200_000, floor: 5_000_000}},
+  {tag: "64k", size: 64 * KiB, counts: {zmtp: 25_000, zeromq: 35_000, libzmq: 40_000, floor: 70_000}},
+  {tag: "1m", size: MiB, counts: {zmtp: 2_500, zeromq: 3_000, libzmq: 3_000, floor: 5_000}},
 ]
 
 export const cases = []
@@ -143,28 +143,19 @@ export const roles = {
   },
 
   async floorReceiver(_, {address, count, size}, io) {
-    let got = 0
-    let bytes = 0
-    let t0 = 0
+    let counter
     let server
     const done = new Promise(resolve => {
-      const ready = listen(address, sock => {
-        const parser = new FrameParser((flags, body) => {
-          if (got++ === 0) t0 = performance.now()
-          bytes += body.length
-          if (got === count) resolve(performance.now())
-        })
-        sock.on("data", chunk => parser.push(chunk))
-      })
-      ready.then(([s, endpoint]) => {
+      counter = new FrameCounter(count, resolve)
+      listen(address, () => {}, 511, () => countingOnread(counter)).then(([s, endpoint]) => {
         server = s
         io.send("ready", {endpoint})
       })
     })
-    const t1 = await done
-    if (bytes !== count * size) throw new Error(`received ${bytes} bytes, expected ${count * size}`)
+    await done
+    if (counter.bytes !== count * size) throw new Error(`received ${counter.bytes} bytes, expected ${count * size}`)
     server.close()
-    return {elapsed: (t1 - t0) / 1000, count}
+    return {elapsed: (counter.t1 - counter.t0) / 1000, count}
   },
 
   async floorSender(_, {endpoint, count, size}, io) {
