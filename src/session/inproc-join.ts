@@ -88,8 +88,10 @@ export function connectInproc(host: SessionHost, session: ConnectSession, endpoi
       const a = session.livePipe()
       engine.attach(a, peerInfo(link.peer, session.address))
       if (host.closed) {
-        // Closed before the bind with messages queued: they are the bound socket's to read.
-        engine.deliverRest()
+        // Closed before the bind with messages queued: they are the bound socket's to read (the
+        // engine writes them all, then ends the link).
+        engine.closeAfterFlush()
+        a.terminate()
         return
       }
       if (!host.connected(a)) return a.terminate()

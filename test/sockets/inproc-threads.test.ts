@@ -66,6 +66,25 @@ test("a connect made before the bind in another thread: what it queued arrives o
   expect(await w.next()).toEqual(["early/0", "early/1", "early/2", "early/3", "early/4", "late/5"])
 })
 
+test("a socket closed with messages queued for a name not yet bound: another thread's later bind gets them", async () => {
+  const name = endpointFor("inproc")
+  const w = start(
+    `async (zmq, {name}, post) => {
+      const push = new zmq.Push()
+      push.connect(name)
+      for (let i = 0; i < 5; i++) await push.send("queued " + i)
+      push.close()
+      post("closed")
+      await new Promise(r => setTimeout(r, 60_000))
+    }`,
+    {name},
+  )
+  expect(await w.next()).toBe("closed")
+  const pull = track(new zmq.Pull({receiveTimeout: 3000}))
+  await pull.bind(name)
+  for (let i = 0; i < 5; i++) expect(str(await pull.receive())).toEqual([`queued ${i}`])
+})
+
 test("a name bound in one thread is EADDRINUSE in every other until it is unbound", async () => {
   const name = endpointFor("inproc")
   const w = start(
