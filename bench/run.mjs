@@ -31,7 +31,7 @@ import {buildLibzmqC} from "./lib/libzmq-c.mjs"
 import {placement} from "./cases/req-rep.mjs"
 import {renderSvg, resultsJson} from "./lib/svg.mjs"
 
-const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "stalled-sub.mjs"]
+const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "router-dealers.mjs", "router-scale.mjs", "stalled-sub.mjs"]
 
 // ---- command line ---------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ function summary(def, r) {
   return parts.join(", ")
 }
 
-const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth"}
+const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", answeredMs: "time until all answered", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth", routerKBPerConn: "ROUTER RSS per connection"}
 
 function table(defs, all) {
   const lines = [
@@ -211,7 +211,7 @@ function ratioTable(defs, all) {
   return lines.join("\n")
 }
 
-// ---- targets (issue 6) ----------------------------------------------------------------------
+// ---- targets (issues 6 and 19) -------------------------------------------------------------------
 
 function targets(opts) {
   const stalledSends = opts.quick ? "1 M" : "10 M"
@@ -229,6 +229,8 @@ function targets(opts) {
     {id: "threads-inproc-16", text: "inproc 16 B between 2 threads ahead of zeromq.js msgs/s", value: a => m(a, "threads-inproc-16", "zmtp", "msgsPerSec") / m(a, "threads-inproc-16", "zeromq", "msgsPerSec"), pass: v => v > 1, show: fmt.ratio},
     {id: "stalled-sub-tcp", text: `stalled SUB: RSS growth < 50 MB over ${stalledSends} sends`, value: a => m(a, "stalled-sub-tcp", "zmtp", "growthMB"), pass: v => v < 50, show: v => `${fmt.num(v)} MB`},
     {id: "router-dealers-tcp-1000", text: "1,000 idle connections < 20 MB over baseline (ROUTER process)", value: a => m(a, "router-dealers-tcp-1000", "zmtp", "routerGrowthMB"), pass: v => v < 20, show: v => `${fmt.num(v)} MB`},
+    // issue 19: a run that misses any DEALER fails (its result is an error), and so does the target
+    {id: "router-dealers-tcp-10000", text: "10,000 connections: all answered, ≤ 15 KB RSS per connection on the ROUTER (issue 19)", value: a => a["router-dealers-tcp-10000"]?.zmtp, pass: r => !r.error && r.answered === 10_000 && r.routerKBPerConn <= 15, show: r => (r.error ? `error: ${r.error}` : `${fmt.int(r.answered)} of 10,000 answered, ${fmt.num(r.routerKBPerConn)} KB per connection`)},
   ]
 }
 
@@ -335,7 +337,7 @@ async function main() {
     "",
     ratioTable(chosen, all),
     "",
-    "## Targets (issue 6)",
+    "## Targets (issues 6 and 19)",
     "",
     "```",
     evaluate(opts, all),

@@ -4,6 +4,7 @@
  * may send it "go"/"stop", and the child ends with "done" (its result) or "error".
  */
 import {fork, spawnSync} from "node:child_process"
+import fs from "node:fs"
 import path from "node:path"
 import {BENCH_DIR} from "./common.mjs"
 
@@ -19,8 +20,34 @@ export function canPin(cpus) {
   return tasksetWorks.get(cpus)
 }
 
+/**
+ * The shell words that raise the soft RLIMIT_NOFILE to `n` and then exec the rest of the command
+ * line. Node cannot call setrlimit on itself, so the limit is set by `sh` in the process that
+ * becomes the worker. Where the hard limit is lower than `n` (raising it needs CAP_SYS_RESOURCE,
+ * which a container often lacks, so `prlimit --nofile=65536:65536` fails there), the soft limit
+ * is raised to the hard one instead. The worker can read what it got with `openFilesLimit()`.
+ */
+function nofileWords(n) {
+  return ["/bin/sh", "-c", `ulimit -Sn ${n} 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"; exec "$0" "$@"`]
+}
+
+/** This process's soft RLIMIT_NOFILE (from /proc/self/limits), or undefined where that is not readable. */
+export function openFilesLimit() {
+  try {
+    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find(l => l.startsWith("Max open files"))
+    const [soft, hard] = line.slice("Max open files".length).trim().split(/\s+/)
+    return {soft: Number(soft) || soft, hard: Number(hard) || hard}
+  } catch {
+    return undefined
+  }
+}
+
 export class Role {
-  /** `options.cpus`: run the child on these CPUs only ("0", "0,1"), through taskset. */
+  /**
+   * `options.cpus`: run the child on these CPUs only ("0", "0,1"), through taskset.
+   * `options.nofile`: raise the child's soft limit on open files to this (or to the hard limit,
+   * if that is lower), through `sh -c "ulimit -Sn …; exec …"`.
+   */
   constructor(caseFile, role, lib, params, options = {}) {
     const execArgv = ["--expose-gc"]
     const prof = procOptions.cpuProf
@@ -30,8 +57,11 @@ export class Role {
     this.name = `${role}/${lib}`
     // fork() runs execPath with execArgv before the module: with taskset as execPath, node runs
     // pinned and keeps the IPC channel (an inherited fd named in the environment).
-    const pinned = options.cpus !== undefined && canPin(options.cpus) ? {execPath: "taskset", execArgv: ["-c", options.cpus, process.execPath, ...execArgv]} : {execArgv}
-    this.child = fork(WORKER, [], {...pinned, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
+    // sh (for nofile) execs taskset or node in the same way.
+    let command = [process.execPath, ...execArgv]
+    if (options.cpus !== undefined && canPin(options.cpus)) command = ["taskset", "-c", options.cpus, ...command]
+    if (options.nofile !== undefined) command = [...nofileWords(options.nofile), ...command]
+    this.child = fork(WORKER, [], {execPath: command[0], execArgv: command.slice(1), stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced"})
     this.inbox = []
     this.waiters = []
     this.exited = false

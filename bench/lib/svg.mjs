@@ -15,8 +15,8 @@
 export const CONTENDER_COLORS = {zmtp: "#1f77b4", zeromq: "#ff7f0e", floor: "#8c8c8c", libzmq: "#2ca02c"}
 const PALETTE = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 
-export const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth"}
-const METRIC_UNIT = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "µs", connectMs: "ms", growthMB: "MB", routerGrowthMB: "MB"}
+export const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", answeredMs: "time until all answered", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth", routerKBPerConn: "ROUTER RSS per connection"}
+const METRIC_UNIT = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "µs", connectMs: "ms", answeredMs: "ms", growthMB: "MB", routerGrowthMB: "MB", routerKBPerConn: "KB"}
 
 /**
  * The results of a run as saved beside the report (RESULTS.json): every case's definition fields
