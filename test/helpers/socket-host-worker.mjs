@@ -30,7 +30,7 @@ function errorOf(e) {
 }
 
 async function create(type, options) {
-  draft ??= {...(await import(`${dist}/esm/draft.js`)), ...(await import(`${dist}/esm/draft-extra.js`))}
+  if (zmq[type] === undefined) draft ??= {...(await import(`${dist}/esm/draft.js`)), ...(await import(`${dist}/esm/draft-extra.js`))}
   const Class = zmq[type] ?? draft[type]
   const socket = new Class(options)
   sockets.set(nextId, socket)
