@@ -29,7 +29,7 @@ export class InprocBind implements InprocBinder {
     const a = session.livePipe()
     const b = bound.newPipe(address, null, true)
     const {ab, ba} = linkInproc(a, b)
-    const info = (s: SessionHost): PeerInfo => ({socketType: s.typeName, identity: s.options.routingId ?? Buffer.alloc(0), minor: 1, address})
+    const info = (s: SessionHost): PeerInfo => peerInfo(threadPeer(s), address)
     b.attach(ba, info(connecting))
     // The bound side learns its peer (a ROUTER its routing id) before a's queued messages arrive:
     // attaching a hands them over at once.

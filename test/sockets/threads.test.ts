@@ -4,28 +4,20 @@
  * The worker runs the built package (a worker cannot load TypeScript); the main thread runs the
  * sources: two copies of zmtp that share the default context's options.
  */
-import {beforeAll, expect, test} from "vitest"
-import {execFileSync} from "node:child_process"
-import {mkdtempSync} from "node:fs"
-import {tmpdir} from "node:os"
+import {expect, test} from "vitest"
 import {join} from "node:path"
-import {fileURLToPath} from "node:url"
 import {Worker} from "node:worker_threads"
 import * as zmtp from "../../src/index.js"
+import {builtDist, useThreadPlacement} from "../helpers/placements.js"
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
-let dist = ""
-
-beforeAll(() => {
-  dist = join(mkdtempSync(join(tmpdir(), "zmtp-threads-")), "dist")
-  execFileSync(process.execPath, ["scripts/build.mjs", dist], {cwd: root, stdio: "pipe"})
-}, 120_000)
+// The workers run the built package (test/helpers/placements.ts builds it once for the file).
+useThreadPlacement()
 
 /** Runs `body` (the text of an async function of zmq) in a new worker; resolves with its result. */
 function inWorker(body: string): Promise<unknown> {
   const code = `
     const {parentPort} = require("node:worker_threads")
-    import(${JSON.stringify(join(dist, "esm", "index.js"))}).then(async zmq => {
+    import(${JSON.stringify(join(builtDist(), "esm", "index.js"))}).then(async zmq => {
       parentPort.postMessage(await (${body})(zmq))
     })`
   return new Promise((resolve, reject) => {
