@@ -38,7 +38,7 @@ for (const transport of ["tcp", "ipc"]) {
     })
   }
 }
-// CURVE (issue 7): the same PUSH→PULL at 1 KiB with every frame in a MESSAGE box. No floor: the
+// CURVE (issue 7): the same PUSH→PULL at 1 KiB and 64 KiB with every frame in a MESSAGE box. No floor: the
 // raw socket has no encryption to compare with.
 cases.push({
   id: "curve-push-pull-tcp-1k",
@@ -46,6 +46,13 @@ cases.push({
   metric: "msgsPerSec",
   counts: {zmtp: 100_000, zeromq: 100_000},
   run: (contender, count, opts) => runThr("tcp", KiB, contender, count, opts.recv, true),
+})
+cases.push({
+  id: "curve-push-pull-tcp-64k",
+  title: "CURVE PUSH→PULL tcp 64 KiB",
+  metric: "mbPerSec",
+  counts: {zmtp: 5_000, zeromq: 5_000},
+  run: (contender, count, opts) => runThr("tcp", 64 * KiB, contender, count, opts.recv, true),
 })
 
 cases.push({

@@ -5,7 +5,7 @@
  */
 import {Buffer} from "node:buffer"
 import {ZmtpError, type ZmtpErrorCode} from "../wire/errors.js"
-import {PreparedKey, secretboxOpenTo, secretboxSealInPlace, TAG_BYTES} from "./crypto/nacl.js"
+import {PreparedKey, secretboxOpenTo, secretboxOpenToFresh, secretboxSealByteAndData, secretboxSealInPlace, TAG_BYTES} from "./crypto/nacl.js"
 import {INNER_COMMAND, INNER_MORE} from "./mechanism.js"
 
 /** Whole command bodies (name-length byte included), as libzmq checks them. */
@@ -139,9 +139,8 @@ export class MessageCodec {
     this.ours.write(body, 8)
     this.ours.next()
     body.copy(this.sendNonce, 16, 8, 16)
-    body[32] = flags & (INNER_MORE | INNER_COMMAND)
-    body.set(data, 33)
-    secretboxSealInPlace(body, 16, length, this.sendNonce, this.key)
+    // Flags and frame go into the box without a stop in `body` (see secretboxSealByteAndData).
+    secretboxSealByteAndData(flags & (INNER_MORE | INNER_COMMAND), data, body, 16, this.sendNonce, this.key)
     return body
   }
 
@@ -157,7 +156,8 @@ export class MessageCodec {
     body.copy(this.recvNonce, 16, 8, 16)
     const length = body.length - 32
     const plain = Buffer.allocUnsafe(length)
-    if (!secretboxOpenTo(body, 16, length, this.recvNonce, this.key, plain, 0)) {
+    // `plain` is ours and dropped on failure: a long box opens in one pass.
+    if (!secretboxOpenToFresh(body, 16, length, this.recvNonce, this.key, plain)) {
       throw new ZmtpError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE MESSAGE box does not open (forged or corrupted)")
     }
     this.theirs.set(body, 8)

@@ -9,15 +9,20 @@
  *                        box = Poly1305(c, r‖s) ‖ c
  *   box(m, n, pk, sk):   secretbox(m, n, HSalsa20(X25519(sk, pk), 0^16))
  *
- * X25519 comes from node:crypto (OpenSSL); XSalsa20, HSalsa20 and Poly1305 are ours (salsa20.ts,
- * poly1305.ts). Opening checks the tag in constant time (crypto.timingSafeEqual) before it
- * decrypts anything, and answers null when the box does not authenticate.
+ * X25519 comes from node:crypto (OpenSSL); XSalsa20, HSalsa20 and Poly1305 are ours: a
+ * WebAssembly module with SIMD (secretbox-wasm.ts, run by wasm-box.ts) where the host has it, the
+ * TypeScript of salsa20.ts and poly1305.ts otherwise. Both give the same bytes. Opening checks the
+ * tag in constant time before any plaintext reaches the caller, and answers null when the box
+ * does not authenticate.
  */
 import {Buffer} from "node:buffer"
 import {createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, timingSafeEqual, type KeyObject} from "node:crypto"
 import {ZmtpError} from "../../wire/errors.js"
 import {poly1305Into} from "./poly1305.js"
 import {checkLength, hsalsa20, keyWords, nonceWord, salsa20XorWords, xsalsa20Subkey} from "./salsa20.js"
+import {wasmBox} from "./wasm-box.js"
+
+export {setWasmCrypto} from "./wasm-box.js"
 
 export const SECRETBOX_KEY_BYTES = 32
 export const NONCE_BYTES = 24
@@ -45,9 +50,17 @@ export function prepareKey(key: Uint8Array): PreparedKey {
 const block0 = new Uint8Array(64)
 const tagScratch = new Uint8Array(16)
 
+function wordsOf(key: SecretKey): Int32Array {
+  return key instanceof PreparedKey ? key.words : keyWords(key)
+}
+
 function subkeyOf(key: SecretKey, nonce: Uint8Array, nonceOffset: number): Int32Array {
-  const words = key instanceof PreparedKey ? key.words : keyWords(key)
-  return xsalsa20Subkey(words, nonceOffset === 0 ? nonce : nonce.subarray(nonceOffset, nonceOffset + 24))
+  return xsalsa20Subkey(wordsOf(key), nonceOffset === 0 ? nonce : nonce.subarray(nonceOffset, nonceOffset + 24))
+}
+
+/** Which implementation seals and opens now: "wasm" or "js" (see wasm-box.ts). */
+export function secretboxBackend(): "wasm" | "js" {
+  return wasmBox() ? "wasm" : "js"
 }
 
 /**
@@ -55,6 +68,8 @@ function subkeyOf(key: SecretKey, nonce: Uint8Array, nonceOffset: number): Int32
  * and its tag written to `buf[at .. at + 16]`. `nonce[nonceOffset..+24]` is the 24-byte nonce.
  */
 export function secretboxSealInPlace(buf: Uint8Array, at: number, length: number, nonce: Uint8Array, key: SecretKey, nonceOffset = 0): void {
+  const wasm = wasmBox()
+  if (wasm) return wasm.sealInPlace(buf, at, length, nonce, nonceOffset, wordsOf(key))
   const sub = subkeyOf(key, nonce, nonceOffset)
   const n0 = nonceWord(nonce, nonceOffset + 16)
   const n1 = nonceWord(nonce, nonceOffset + 20)
@@ -82,6 +97,8 @@ export function secretboxOpenTo(
   outPos: number,
   nonceOffset = 0,
 ): boolean {
+  const wasm = wasmBox()
+  if (wasm) return wasm.openTo(box, at, length, nonce, nonceOffset, wordsOf(key), out, outPos)
   const sub = subkeyOf(key, nonce, nonceOffset)
   const n0 = nonceWord(nonce, nonceOffset + 16)
   const n1 = nonceWord(nonce, nonceOffset + 20)
@@ -93,6 +110,30 @@ export function secretboxOpenTo(
   for (let i = 0; i < first; i++) out[outPos + i] = box[start + i]! ^ block0[32 + i]!
   if (length > 32) salsa20XorWords(sub, n0, n1, box, start + 32, out, outPos + 32, length - 32, 64)
   return true
+}
+
+/**
+ * Seals the byte `first` followed by `data` (CURVE's MESSAGE flags and frame) into
+ * `out[at .. at + 17 + data.length]`: tag, then ciphertext. The WebAssembly path copies `data`
+ * straight into its memory instead of into `out` first.
+ */
+export function secretboxSealByteAndData(first: number, data: Uint8Array, out: Uint8Array, at: number, nonce: Uint8Array, key: SecretKey, nonceOffset = 0): void {
+  const wasm = wasmBox()
+  if (wasm) return wasm.sealByteAndData(first, data, out, at, nonce, nonceOffset, wordsOf(key))
+  out[at + TAG_BYTES] = first
+  out.set(data, at + TAG_BYTES + 1)
+  secretboxSealInPlace(out, at, 1 + data.length, nonce, key, nonceOffset)
+}
+
+/**
+ * secretboxOpenTo into `out`, a buffer the caller has just allocated and drops when this answers
+ * false: a long box may then be authenticated and decrypted in one pass (WebAssembly path), with
+ * a forged box's partial plaintext left only in that dropped buffer.
+ */
+export function secretboxOpenToFresh(box: Uint8Array, at: number, length: number, nonce: Uint8Array, key: SecretKey, out: Uint8Array): boolean {
+  const wasm = wasmBox()
+  if (wasm) return wasm.openTo(box, at, length, nonce, 0, wordsOf(key), out, 0, true)
+  return secretboxOpenTo(box, at, length, nonce, key, out, 0)
 }
 
 /** crypto_secretbox: tag ‖ ciphertext, 16 bytes longer than `message`. */
