@@ -26,16 +26,15 @@
  * their capacity because `stream` writes whole blocks (a 4-block batch for a tail longer than
  * one block) and `polyBlocks` pads the last partial block in place.
  */
-import {Func, I32, I64, MEMORY_FILL, ModuleBuilder, Op, Simd, V128, type ValType} from "./wasm-emit.js"
+import {poly2, polyBlocks, polyFinish, polyInit} from "./poly1305-wasm.js"
+import {Func, I32, MEMORY_FILL, ModuleBuilder, Op, Simd, V128} from "./wasm-emit.js"
 
 export const KEY = 0 // 32-byte secretbox key
 export const NONCE = 32 // 24-byte nonce
 export const SUBKEY = 64 // XSalsa20 subkey, HSalsa20(KEY, NONCE[0..16])
 export const TAG = 96 // the tag written by seal, or the received tag for open/verify
 export const TAG2 = 112 // the tag computed by open
-const POLY_H = 128 // Poly1305 accumulator, five i64 limbs
-const POLY_R = 168 // clamped r, five i64 limbs
-const POLY_PAD = 208 // s, the 16 bytes added at the end
+// 128..256 and 384..424: Poly1305's state (poly1305-wasm.ts)
 export const KS = 256 // 64 (+slack) bytes for a lone keystream block
 /** Message bytes a buffer holds per chunk; the first chunk holds CHUNK - 32 (after r‖s). */
 export const CHUNK = 16384
@@ -225,167 +224,6 @@ function stream(xor4Index: number, block1Index: number): Func {
   return f
 }
 
-const M26 = 0x3ffffff
-
-/** polyInit(key): r = clamp(key[0..16]) as 26-bit limbs (poly1305-donna), s = key[16..32], h = 0. */
-function polyInit(): Func {
-  const f = new Func("polyInit", [I32])
-  const key = 0
-  // r &= 0x0ffffffc0ffffffc0ffffffc0fffffff, folded into each limb's mask.
-  const limbs: [number, number, number][] = [[0, 0, 0x3ffffff], [3, 2, 0x3ffff03], [6, 4, 0x3ffc0ff], [9, 6, 0x3f03fff], [12, 8, 0x00fffff]]
-  limbs.forEach(([at, shift, mask], k) => {
-    f.i32(0).get(key).mem(Op.i64Load32U, at).i64(shift).op(Op.i64ShrU).i64(mask).op(Op.i64And).mem(Op.i64Store, POLY_R + 8 * k, 3)
-    f.i32(0).i64(0).mem(Op.i64Store, POLY_H + 8 * k, 3)
-  })
-  for (const k of [0, 8]) f.i32(0).get(key).mem(Op.i64Load, 16 + k).mem(Op.i64Store, POLY_PAD + k, 3)
-  return f
-}
-
-/** Poly1305's working state in i64 locals of one function: h, r, s[k] = 5·r[k], products, carry. */
-class PolyState {
-  readonly h: number[]
-  readonly r: number[]
-  readonly s: number[]
-  readonly d: number[]
-  readonly c: number
-
-  constructor(private readonly f: Func) {
-    const five = () => [0, 1, 2, 3, 4].map(() => f.local(I64))
-    this.h = five()
-    this.r = five()
-    this.s = five() // s[0] unused
-    this.d = five()
-    this.c = f.local(I64)
-  }
-
-  load(): void {
-    for (let k = 0; k < 5; k++) {
-      this.f.i32(0).mem(Op.i64Load, POLY_H + 8 * k, 3).set(this.h[k]!)
-      this.f.i32(0).mem(Op.i64Load, POLY_R + 8 * k, 3).tee(this.r[k]!).i64(5).op(Op.i64Mul).set(this.s[k]!)
-    }
-  }
-
-  store(): void {
-    for (let k = 0; k < 5; k++) this.f.i32(0).get(this.h[k]!).mem(Op.i64Store, POLY_H + 8 * k, 3)
-  }
-
-  /**
-   * One 16-byte block at local `p` + `offset`: h = (h + m + hibit·2^128)·r mod 2^130-5.
-   * `hibit()` pushes the i64 added to limb 4: 2^24 (the 2^128 bit) for a whole block, 0 for a
-   * padded last one (RFC 8439 §2.5.1).
-   */
-  block(p: number, offset: number, hibit: () => void): void {
-    const {f, h, r, s, d, c} = this
-    // h += m (five 26-bit limbs from overlapping little-endian loads, as poly1305-donna)
-    const parts: [number, number, boolean][] = [[0, 0, true], [3, 2, true], [6, 4, true], [9, 6, true], [12, 8, false]]
-    parts.forEach(([at, shift, masked], k) => {
-      f.get(h[k]!).get(p).mem(Op.i64Load32U, offset + at).i64(shift).op(Op.i64ShrU)
-      if (masked) f.i64(M26).op(Op.i64And)
-      else {
-        hibit()
-        f.op(Op.i64Or)
-      }
-      f.op(Op.i64Add).set(h[k]!)
-    })
-    // d = h·r mod 2^130-5: d[i] = Σ h[j]·r[i-j] for j ≤ i, + Σ h[j]·5r[5+i-j] for j > i.
-    for (let i = 0; i < 5; i++) {
-      for (let j = 0; j < 5; j++) {
-        f.get(h[j]!).get(j <= i ? r[i - j]! : s[5 + i - j]!).op(Op.i64Mul)
-        if (j > 0) f.op(Op.i64Add)
-      }
-      f.set(d[i]!)
-    }
-    // Carry back to 26-bit limbs; the carry out of limb 4 re-enters limb 0 times 5.
-    for (let i = 0; i < 5; i++) {
-      if (i > 0) f.get(d[i]!).get(c).op(Op.i64Add).set(d[i]!)
-      f.get(d[i]!).i64(26).op(Op.i64ShrU).set(c)
-      f.get(d[i]!).i64(M26).op(Op.i64And).set(h[i]!)
-    }
-    f.get(h[0]!).get(c).i64(5).op(Op.i64Mul).op(Op.i64Add).tee(h[0]!)
-    f.i64(26).op(Op.i64ShrU).get(h[1]!).op(Op.i64Add).set(h[1]!)
-    f.get(h[0]!).i64(M26).op(Op.i64And).set(h[0]!)
-  }
-}
-
-/**
- * polyBlocks(m, len): absorbs len bytes at m into h. All but the last call of a message pass a
- * multiple of 16. A last partial block is padded in place with 1 then zeros (RFC 8439 §2.5.1:
- * the "1" byte after the data, no 2^128 bit) and absorbed.
- */
-function polyBlocks(): Func {
-  const f = new Func("polyBlocks", [I32, I32])
-  const [p, len] = [0, 1]
-  const poly = new PolyState(f)
-  const hibit = f.local(I64)
-  const end = f.local(I32)
-  poly.load()
-  f.get(p).get(len).i32(-16).op(Op.i32And).op(Op.i32Add).set(end)
-  f.i64(1 << 24).set(hibit)
-  f.block().loop()
-  {
-    f.get(p).get(end).op(Op.i32GeU).if()
-    // Out of whole blocks: stop, or pad the partial one and take it with no 2^128 bit.
-    f.get(len).i32(15).op(Op.i32And).op(Op.i32Eqz).brIf(2)
-    f.get(p).get(len).i32(15).op(Op.i32And).op(Op.i32Add).i32(1).mem(Op.i32Store8)
-    f.get(p).get(len).i32(15).op(Op.i32And).op(Op.i32Add).i32(1).op(Op.i32Add)
-    f.i32(0).i32(15).get(len).i32(15).op(Op.i32And).op(Op.i32Sub).op(...MEMORY_FILL)
-    f.i64(0).set(hibit)
-    f.get(end).i32(16).op(Op.i32Add).set(end)
-    f.get(len).i32(-16).op(Op.i32And).set(len)
-    f.end()
-    poly.block(p, 0, () => f.get(hibit))
-    f.get(p).i32(16).op(Op.i32Add).set(p)
-    f.br(0)
-  }
-  f.end().end()
-  poly.store()
-  return f
-}
-
-/** polyFinish(out): out[0..16] = (h mod 2^130-5) + s mod 2^128 (RFC 8439 §2.5.1, last steps). */
-function polyFinish(): Func {
-  const f = new Func("polyFinish", [I32])
-  const out = 0
-  const h = [0, 1, 2, 3, 4].map(() => f.local(I64))
-  const g = [0, 1, 2, 3, 4].map(() => f.local(I64))
-  const c = f.local(I64)
-  const mask = f.local(I64)
-  for (let k = 0; k < 5; k++) f.i32(0).mem(Op.i64Load, POLY_H + 8 * k, 3).set(h[k]!)
-  // Full carry: h1 → h2 → h3 → h4 → (×5) h0 → h1.
-  for (const k of [1, 2, 3, 4, 0]) {
-    if (k !== 1) f.get(h[k]!).get(c).op(...(k === 0 ? [Op.i64Const, 5, Op.i64Mul] : []), Op.i64Add).set(h[k]!)
-    f.get(h[k]!).i64(26).op(Op.i64ShrU).set(c)
-    f.get(h[k]!).i64(M26).op(Op.i64And).set(h[k]!)
-  }
-  f.get(h[1]!).get(c).op(Op.i64Add).set(h[1]!)
-  // g = h + 5 - 2^130; g4's top bit says whether that borrowed (h < p): keep h then, else g.
-  f.get(h[0]!).i64(5).op(Op.i64Add).set(g[0]!)
-  for (let k = 0; k < 5; k++) {
-    if (k > 0) f.get(h[k]!).get(c).op(Op.i64Add).set(g[k]!)
-    if (k < 4) {
-      f.get(g[k]!).i64(26).op(Op.i64ShrU).set(c)
-      f.get(g[k]!).i64(M26).op(Op.i64And).set(g[k]!)
-    }
-  }
-  f.get(g[4]!).i64(1 << 26).op(Op.i64Sub).tee(g[4]!).i64(63).op(Op.i64ShrU).i64(1).op(Op.i64Sub).set(mask)
-  for (let k = 0; k < 5; k++) {
-    f.get(h[k]!).get(mask).i64(-1).op(Op.i64Xor).op(Op.i64And)
-    f.get(g[k]!).get(mask).op(Op.i64And).op(Op.i64Or).set(h[k]!)
-  }
-  // h mod 2^128 as four 32-bit words, plus s with carries.
-  const word = (k: number) => {
-    const lo = [0, 6, 12, 18][k]!
-    f.get(h[k]!).i64(lo).op(Op.i64ShrU).get(h[k + 1]!).i64(26 - lo).op(Op.i64Shl).op(Op.i64Or).i64(0xffffffff).op(Op.i64And)
-  }
-  f.i64(0).set(c)
-  for (let k = 0; k < 4; k++) {
-    word(k)
-    f.i32(0).mem(Op.i64Load32U, POLY_PAD + 4 * k, 2).op(Op.i64Add).get(c).i64(32).op(Op.i64ShrU).op(Op.i64Add).set(c)
-    f.get(out).get(c).mem(Op.i64Store32, 4 * k)
-  }
-  return f
-}
-
 /** verify(): 1 when TAG and TAG2 are equal, compared without a data-dependent branch. */
 function verify(): Func {
   const f = new Func("verify", [], [I32])
@@ -403,11 +241,13 @@ export function secretboxModuleBytes(): Uint8Array {
     xor4: m.add(xor4()),
     stream: -1,
     polyInit: m.add(polyInit()),
-    polyBlocks: m.add(polyBlocks()),
+    poly2: m.add(poly2()),
+    polyBlocks: -1,
     polyFinish: m.add(polyFinish()),
     verify: m.add(verify()),
   }
   ix.stream = m.add(stream(ix.xor4, ix.block1))
+  ix.polyBlocks = m.add(polyBlocks(ix.poly2))
   // seal(len): BUF_A[32..32+len] plaintext → ciphertext, tag at TAG.
   const seal = new Func("seal", [I32])
   seal.call(ix.hsalsa)

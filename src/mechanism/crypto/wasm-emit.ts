@@ -69,7 +69,9 @@ export const MEMORY_FILL = [0xfc, 0x0b, 0x00] as const
 /** SIMD opcodes (after the 0xFD prefix; spec 5.4.8). */
 export const Simd = {
   v128Load: 0x00, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d, i32x4Splat: 0x11,
-  v128Or: 0x50, v128Xor: 0x51, i32x4Shl: 0xab, i32x4ShrU: 0xad, i32x4Add: 0xae,
+  i64x2Splat: 0x12, i32x4ReplaceLane: 0x1c, i64x2ExtractLane: 0x1d, i64x2ReplaceLane: 0x1e,
+  v128And: 0x4e, v128Or: 0x50, v128Xor: 0x51, i32x4Shl: 0xab, i32x4ShrU: 0xad, i32x4Add: 0xae,
+  i64x2Shl: 0xcb, i64x2ShrU: 0xcd, i64x2Add: 0xce, i64x2ExtmulLowI32x4U: 0xde,
 } as const
 
 /** The empty block type (no parameters, no results). */
