@@ -1,22 +1,26 @@
 /**
  * Runs secretbox-wasm.ts's module for nacl.ts: compiles it once, on first use, synchronously
- * (a ~6 KB module; `new WebAssembly.Module` is allowed for that in Node and in workers), and
+ * (~16 KB; `new WebAssembly.Module` is allowed for that in Node and in workers), and
  * moves bytes in and out of its memory.
  *
  * Each message is copied into the module's memory once and out once. A message that does not fit
  * one buffer (more than CHUNK - 32 bytes) is processed chunk by chunk: the keystream counter and
  * the Poly1305 state carry over, so the module's memory stays one fixed page whatever the size.
  * Opening such a message takes two passes (authenticate every chunk, then decrypt every chunk),
- * because nothing may be written to the caller's output before the tag is known to be good.
+ * because nothing may be written to the caller's output before the tag is known to be good;
+ * one pass when the output is a buffer the caller just allocated and drops on failure (`fresh`,
+ * CURVE's MESSAGE decode). Keys and tags are zeroed in the module's memory after every call.
+ * The module has no branch and no memory address that depends on a secret.
  *
  * `wasmBox()` answers null, and nacl.ts keeps to its JavaScript, where WebAssembly or its SIMD
  * is absent (feature-detected with WebAssembly.validate on a one-instruction SIMD module), where
- * compiling throws (a page's main thread may refuse synchronous compiles), on a big-endian host
+ * compiling throws (Chrome refuses synchronous compiles over 4 KB on a page's main thread, so
+ * zmtp/browser there keeps to JavaScript; its workers get the module), on a big-endian host
  * (the key is written as Int32Array words), when ZMTP_CRYPTO=js is set in the environment, or
  * after `setWasmCrypto(false)` (tests and benchmarks use it to run both paths).
  */
 import {BUF_A, BUF_B, CHUNK, KEY, KS, NONCE, secretboxModuleBytes, TAG, TAG2} from "./secretbox-wasm.js"
-import {Func, ModuleBuilder, V128} from "./wasm-emit.js"
+import {Func, ModuleBuilder, Op} from "./wasm-emit.js"
 
 interface Exports {
   memory: {buffer: ArrayBuffer}
@@ -74,7 +78,7 @@ function load(): WasmBox | null {
   try {
     // v128.const 0; drop: valid only where SIMD is supported.
     const probe = new Func("probe", [])
-    probe.v128I32([0, 0, 0, 0]).op(0x1a)
+    probe.v128I32([0, 0, 0, 0]).op(Op.drop)
     const m = new ModuleBuilder(1)
     m.add(probe)
     if (!api.validate(m.bytes())) return null
@@ -102,6 +106,16 @@ function makeBox(w: Exports): WasmBox {
   }
   const copyTag = (dst: Uint8Array, to: number) => {
     for (let i = 0; i < 16; i++) dst[to + i] = mem[TAG + i]!
+  }
+  /**
+   * Zeroes the key, nonce, subkey, tags, Poly1305 state and the three places r‖s is made, so no
+   * key outlives the call in the module's memory (the message buffers hold only text the caller
+   * has anyway). Passes `result` through.
+   */
+  const wipe = <T>(result?: T): T => {
+    mem.fill(0, 0, BUF_A + 32)
+    mem.fill(0, BUF_B, BUF_B + 32)
+    return result as T
   }
 
   /**
@@ -150,6 +164,7 @@ function makeBox(w: Exports): WasmBox {
       w.polyFinish(TAG)
     }
     copyTag(buf, at)
+    wipe()
   }
 
   const sealByteAndData = (first: number, data: Uint8Array, out: Uint8Array, at: number, nonce: Uint8Array, nonceOffset: number, key: Int32Array) => {
@@ -173,6 +188,7 @@ function makeBox(w: Exports): WasmBox {
     }
     if (length <= CHUNK - 32) copyOut(BUF_A + 32, length, out, at + 16)
     copyTag(out, at)
+    wipe()
   }
 
   const openTo = (sealed: Uint8Array, at: number, length: number, nonce: Uint8Array, nonceOffset: number, key: Int32Array, out: Uint8Array, outPos: number, fresh = false) => {
@@ -181,9 +197,10 @@ function makeBox(w: Exports): WasmBox {
     const start = at + 16
     if (length <= CHUNK - 32) {
       copyIn(sealed, start, length, BUF_A + 32)
-      if (w.open(length) === 0) return false
-      copyOut(BUF_B + 32, length, out, outPos)
-      return true
+      const ok = w.open(length) !== 0
+      if (ok) copyOut(BUF_B + 32, length, out, outPos)
+      wipe()
+      return ok
     }
     w.hsalsa()
     polyKey()
@@ -193,14 +210,14 @@ function makeBox(w: Exports): WasmBox {
       // `out` is the caller's new buffer, dropped when this answers false: one pass.
       chunked(length, "open", read, write)
       w.polyFinish(TAG2)
-      return w.verify() !== 0
+      return wipe(w.verify() !== 0)
     }
     // Nothing reaches `out` before the tag is good: authenticate every chunk, then decrypt.
     chunked(length, "mac", read, null)
     w.polyFinish(TAG2)
-    if (w.verify() === 0) return false
+    if (w.verify() === 0) return wipe(false)
     chunked(length, "decrypt", read, write)
-    return true
+    return wipe(true)
   }
 
   /** Poly1305 alone (message up to a chunk), so tests can give the module RFC 8439's vectors. */
@@ -211,7 +228,9 @@ function makeBox(w: Exports): WasmBox {
     w.polyInit(KS)
     w.polyBlocks(BUF_A, message.length)
     w.polyFinish(TAG2)
-    return mem.slice(TAG2, TAG2 + 16)
+    const tag = mem.slice(TAG2, TAG2 + 16)
+    wipe()
+    return tag
   }
 
   return {sealInPlace, sealByteAndData, openTo, poly1305}
