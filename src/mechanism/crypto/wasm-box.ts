@@ -58,15 +58,26 @@ export interface WasmBox {
 type Chunk = (pos: number, n: number, at: number) => void
 
 let box: WasmBox | null | undefined
-let enabled = !(typeof process !== "undefined" && process.env?.["ZMTP_CRYPTO"] === "js")
+let enabled: boolean | undefined
 
 /** Turns the WebAssembly path off (false) or back on (true, where available). For tests and benchmarks. */
 export function setWasmCrypto(on: boolean): void {
   enabled = on
 }
 
+/** ZMTP_CRYPTO=js asks for the TypeScript path. Read once, on first use. */
+function envAllows(): boolean {
+  try {
+    return !(typeof process !== "undefined" && process.env?.["ZMTP_CRYPTO"] === "js")
+  } catch {
+    // Deno without --allow-env refuses the read (NotCapable): the default, then.
+    return true
+  }
+}
+
 /** The module's seal/open, or null when it is unavailable or switched off. */
 export function wasmBox(): WasmBox | null {
+  enabled ??= envAllows()
   if (!enabled) return null
   if (box === undefined) box = load()
   return box
