@@ -46,8 +46,8 @@ export interface ZmtpEngineOptions extends HeartbeatOptions {
 }
 
 /**
- * A body with at least this much still to come is read straight into its own memory (a read of
- * its own); a smaller rest is read with what follows it into the scratch buffer and copied.
+ * A body at least this large is read straight into its own memory (reads of its own); a smaller
+ * one is read with what surrounds it into the scratch buffer and copied.
  */
 const DIRECT_READ_MIN = 32 * 1024
 

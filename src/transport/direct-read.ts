@@ -40,6 +40,13 @@ const HAND_OVER_MIN = SCRATCH_SIZE / 2
  * out before the callback returns (it is never handed over, so no view of it outlives the read).
  */
 let sharedScratch: Buffer | null = null
+/**
+ * The read after a large body (see next()): room for a few frame headers and small frames (a
+ * ROUTER's routing id, an empty delimiter) ahead of the next large body. Shared, and copied out,
+ * as sharedScratch.
+ */
+const SMALL_READ = 256
+let sharedSmall: Buffer | null = null
 
 const rethrow = (e: unknown): never => {
   throw e
@@ -55,6 +62,8 @@ export class DirectReader {
   private own: Buffer | null = null
   /** The buffer handed out for the read in progress when it is a sink's target. */
   private target: Buffer | null = null
+  /** The last read went into a sink's target (see next()). */
+  private afterTarget = false
   private stream: net.Socket | null = null
 
   /** The `onread` option for net.Socket / net.connect. */
@@ -77,7 +86,16 @@ export class DirectReader {
   private next(): Buffer {
     const target = this.sink?.readTarget() ?? null
     this.target = target
-    return target ?? this.own ?? (sharedScratch ??= Buffer.allocUnsafe(SCRATCH_SIZE))
+    if (target !== null) return target
+    if (this.afterTarget) {
+      // A large body just ended in its own memory. What follows is likely the next one: read only
+      // its header (and a little of it) here, so that the rest of it goes straight into its memory
+      // too, instead of a full scratch read taking most of it and copying it out. One more read
+      // per large message, and no copy of it.
+      this.afterTarget = false
+      return (sharedSmall ??= Buffer.allocUnsafe(SMALL_READ))
+    }
+    return this.own ?? (sharedScratch ??= Buffer.allocUnsafe(SCRATCH_SIZE))
   }
 
   private read(n: number, buf: Uint8Array): void {
@@ -94,6 +112,7 @@ export class DirectReader {
     const sink = this.sink
     if (buf === this.target && sink !== null) {
       this.target = null
+      this.afterTarget = true
       sink.targetFilled(n)
       return
     }

@@ -150,12 +150,14 @@ export class FrameDecoder {
   }
 
   /**
-   * The unfilled rest of the body being received, when it is preallocated and at least `min` bytes
-   * remain: a transport may read straight into it (then it calls bodyFilledDirectly), as libzmq's
-   * decoder hands its socket the message's own memory. Null otherwise.
+   * The unfilled rest of the body being received, when it is preallocated and the body is at least
+   * `min` bytes: a transport may read straight into it (then it calls bodyFilledDirectly), as
+   * libzmq's decoder hands its socket the message's own memory. Null otherwise. The size that
+   * counts is the whole body's, not the rest's: a large body's last bytes are read on their own
+   * too, or the read that took them would run on into the next message's body and copy it.
    */
   bodyTarget(min: number): Buffer | null {
-    if (this.state !== State.Body || this.body === null || this.size - this.bodyFilled < min) return null
+    if (this.state !== State.Body || this.body === null || this.size < min) return null
     return this.body.subarray(this.bodyFilled)
   }
 

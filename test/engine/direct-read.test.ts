@@ -88,6 +88,25 @@ test("a 1 MiB body is read straight into its memory, byte for byte, between smal
   }
 })
 
+test("a run of 64 KiB messages is read in place, not copied out of the scratch buffer", async () => {
+  // After a body that ended in its own memory, the next read is a small one (the next header and
+  // a little of its body), so that the rest of that body is read in place too. Were the next read
+  // a full scratch read, it would take most of the next body and copy it.
+  const {server, client, close} = await directPair()
+  try {
+    const counts = countReads(server)
+    const bodies = Array.from({length: 64}, () => randomBytes(64 * KiB))
+    for (const body of bodies) client.pipe.write([body])
+    await until(() => server.received.length === bodies.length, 5000, "64 messages")
+    server.received.forEach((m, i) => expect(m[0]!.equals(bodies[i]!), `message ${i}`).toBe(true))
+    expect(counts.direct + counts.scratch).toBe(bodies.length * (64 * KiB + 9))
+    // At most the first read's 64 KiB and 256 bytes per later message come through the scratch.
+    expect(counts.scratch).toBeLessThan(64 * KiB + bodies.length * 256)
+  } finally {
+    close()
+  }
+})
+
 test("bodies of every size around the thresholds arrive intact, in order, on both sides", async () => {
   const {server, client, close} = await directPair()
   try {
