@@ -197,7 +197,10 @@ export class Channel extends DraftSocket {
 // The option properties index.ts installs on each (zeromq.js's writables/readables/conflatables).
 export interface Server extends WritableOptions, ReadableOptions {}
 export interface Client extends WritableOptions, ReadableOptions {}
-export interface Radio extends WritableOptions {}
+export interface Radio extends WritableOptions {
+  /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
+  dropOldest: boolean
+}
 export interface Dish extends ReadableOptions {}
 export interface Gather extends ReadableOptions {
   conflate: boolean

@@ -13,6 +13,7 @@ import {Proxy as ProxyClass} from "./proxy.js"
 import {ContextOptionId, OptionId} from "./sockets/option-ids.js"
 import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
 import type {ReadableOptions, WritableOptions} from "./sockets/socket-properties.js"
+import {checkBoolean, defineExtension} from "./sockets/extensions.js"
 import {SocketTypeId} from "./wire/socket-type.js"
 import {z85Encode} from "./wire/z85.js"
 
@@ -260,6 +261,8 @@ export class Stream extends Socket {
 
 export interface Pair extends WritableOptions, ReadableOptions {}
 export interface Publisher extends WritableOptions {
+  /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
+  dropOldest: boolean
   noDrop: boolean
   conflate: boolean
   invertMatching: boolean
@@ -283,6 +286,8 @@ export interface Dealer extends WritableOptions, ReadableOptions {
   conflate: boolean
 }
 export interface Router extends WritableOptions, ReadableOptions {
+  /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
+  dropOldest: boolean
   routingId: string | null
   mandatory: boolean
   probeRouter: boolean
@@ -295,6 +300,8 @@ export interface Push extends WritableOptions {
   conflate: boolean
 }
 export interface XPublisher extends WritableOptions, ReadableOptions {
+  /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
+  dropOldest: boolean
   noDrop: boolean
   manual: boolean
   welcomeMessage: string | null
@@ -418,5 +425,8 @@ defineOpt([Socket], "vmciBufferMinSize", OptionId.VMCI_BUFFER_MIN_SIZE, "Uint64"
 defineOpt([Socket], "vmciBufferMaxSize", OptionId.VMCI_BUFFER_MAX_SIZE, "Uint64")
 defineOpt([Socket], "vmciConnectTimeout", OptionId.VMCI_CONNECT_TIMEOUT, "Int32")
 defineOpt([Socket], "interface", OptionId.BINDTODEVICE, "String")
+
+// zmtp extensions (README "zmtp extensions"): properties with no libzmq option id.
+defineExtension([Publisher, XPublisher, Router, draft.Radio], "dropOldest", checkBoolean)
 defineOpt([Socket], "zapEnforceDomain", OptionId.ZAP_ENFORCE_DOMAIN, "Bool")
 defineOpt([Socket], "loopbackFastPath", OptionId.LOOPBACK_FASTPATH, "Bool")

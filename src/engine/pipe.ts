@@ -66,6 +66,13 @@ export class Pipe {
   /** ZMQ_CONFLATE: each queue holds only the newest message, and never blocks. */
   conflate = false
   /**
+   * zmtp extension `dropOldest` (README "zmtp extensions"), read live from the socket's options:
+   * a write to a full pipe discards the oldest queued message instead of being refused. Set only
+   * for the socket types that drop at the HWM (PUB, XPUB, RADIO, ROUTER); the others never write
+   * to a full pipe, they wait for room.
+   */
+  dropPolicy: {readonly dropOldest: boolean} | null = null
+  /**
    * In its socket's fair-queue ring (strategies/fq.ts). A pipe belongs to one socket and is
    * fair-queued by at most one FairQueue, so a flag replaces a Set lookup on every message.
    */
@@ -103,7 +110,16 @@ export class Pipe {
       this.transport?.kick()
       return true
     }
-    if (!this.writable) return false
+    if (!this.writable) {
+      if (this.terminated || this.dropPolicy?.dropOldest !== true) return false
+      // Full with drop-oldest: the queue stays at the HWM, so no flush is due (queued() did it
+      // when it first filled up) and no sender is waiting for room.
+      this.discardOldest()
+      this.out.push(msg)
+      this.stager.cut()
+      this.outCount++
+      return true
+    }
     // Nothing queued ahead: an inproc peer with room takes it at once (what kick() would do).
     if (this.outCount === 0 && this.transport?.offer(msg) === true) return true
     this.out.push(msg)
@@ -140,6 +156,26 @@ export class Pipe {
     this.out.push(msg)
     this.stager.cut()
     if (++this.outCount === 1) this.transport?.kick()
+  }
+
+  /**
+   * Discards the next message the transport would take, whole (a queue entry is a whole message,
+   * or whole messages framed together), so a multipart message is never cut.
+   */
+  private discardOldest(): void {
+    if (this.unpacked !== null) {
+      this.unpacked.shift()
+      if (this.unpacked.length === 0) this.unpacked = null
+    } else {
+      const head = this.out.peek()
+      if (head instanceof StagedFrames && head.count > 1) {
+        head.takeFirst(1)
+      } else {
+        this.out.shift()
+        if (head instanceof StagedFrames) this.stager.taken(head)
+      }
+    }
+    this.outCount--
   }
 
   private clearOut(): void {

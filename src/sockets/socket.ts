@@ -46,6 +46,10 @@ let socketEndpointCount: (socket: Socket) => number
 /** A socket's pattern, for the draft classes' own methods (join, leave, connect's routing id). */
 let usablePattern: (socket: Socket) => Pattern
 let observerFactory: ((socket: Socket) => Observer) | null = null
+/** A socket's option store, for the zmtp extension properties (extensions.ts). */
+let socketOptionsOf: (socket: Socket) => SocketOptions
+/** The socket types that drop a message for a full peer (libzmq: dist.cpp, router.cpp, radio.cpp). */
+const DROPPING: ReadonlySet<number> = new Set([SocketTypeId.PUB, SocketTypeId.XPUB, SocketTypeId.RADIO, SocketTypeId.ROUTER])
 
 /** The Observer module registers its constructor here (avoids an import cycle). */
 export function setObserverFactory(factory: (socket: Socket) => Observer): void {
@@ -78,6 +82,7 @@ export class Socket {
     }
     receiveNow = socket => (socket.#closed || socket.#binding ? undefined : socket.#ops.receiveNow())
     socketEndpointCount = socket => socket.#endpoints.count
+    socketOptionsOf = socket => socket.#options
     usablePattern = socket => {
       socket.#checkUsable()
       return socket.#pattern
@@ -147,6 +152,7 @@ export class Socket {
         const o = this.#options
         const pipe = new Pipe(owner, o.sendHighWaterMark, o.receiveHighWaterMark, endpoint)
         pipe.conflate = o.conflate
+        if (DROPPING.has(this.#type)) pipe.dropPolicy = o
         pipe.routingId = routingId
         this.#pipes.add(pipe)
         this.#pattern.attach(pipe)
@@ -395,4 +401,4 @@ export class Socket {
 // The ZAP client's DEALER (session/security.ts) is a socket of this class.
 setZapDealerFactory(context => new (Socket as unknown as new (type: number, options: object) => ZapDealer)(SocketTypeId.DEALER, {context, linger: 0}))
 
-export {observeSocket, socketEndpointCount, receiveNow, usablePattern}
+export {observeSocket, socketEndpointCount, receiveNow, usablePattern, socketOptionsOf}

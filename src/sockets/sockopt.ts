@@ -919,6 +919,11 @@ export class SocketOptions {
     interface: EMPTY,
   }
 
+  // zmtp extensions (sockets/extensions.ts; no libzmq option id, so the raw get/set methods
+  // do not reach them)
+  /** PUB, XPUB, RADIO, ROUTER: a full peer's oldest queued message makes room for the new one. */
+  dropOldest = false
+
   // Queues and timing
   sendHighWaterMark = 1000
   receiveHighWaterMark = 1000

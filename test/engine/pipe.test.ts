@@ -71,3 +71,46 @@ test("taking framed messages below the HWM tells the owner the pipe is writable 
   expect(pipe.writable).toBe(true)
   expect(events).toEqual(["writable"])
 })
+
+test("drop-oldest: a write to a full pipe discards the oldest whole message, whether queued alone, framed with others or unpacked", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({min: 1, max: 6}),
+      fc.array(fc.constantFrom("small" as const, "msg" as const, "pull" as const), {maxLength: 120}),
+      fc.boolean(),
+      (hwm, ops, asFrames) => {
+        const {pipe} = framedPipe(hwm)
+        pipe.dropPolicy = {dropOldest: true}
+        const model: string[][] = []
+        let n = 0
+        for (const op of ops) {
+          if (op === "pull") {
+            // pull() takes messages: a framed stage at the head is unpacked first.
+            const m = pipe.pull()
+            expect(m?.map(p => p.toString())).toEqual(model.shift())
+            continue
+          }
+          const parts = [Buffer.from(`m${n}`), Buffer.from(`p${n++}`)]
+          if (op === "small") {
+            // Only the socket types that block use writeSmall: at the HWM it refuses, never evicts.
+            const accepted = pipe.writeSmall(parts)
+            expect(accepted).toBe(model.length < hwm)
+            if (accepted) model.push(parts.map(p => p.toString()))
+          } else {
+            expect(pipe.write(parts.map(p => Buffer.from(p)))).toBe(true)
+            if (model.length >= hwm) model.shift()
+            model.push(parts.map(p => p.toString()))
+          }
+          expect(pipe.outLength).toBe(model.length)
+        }
+        const got: string[][] = []
+        for (let entry = pipe.pullFrames(asFrames); entry !== undefined; entry = pipe.pullFrames(asFrames)) {
+          const msgs: Msg[] = entry instanceof StagedFrames ? entry.unpack() : [entry]
+          for (const m of msgs) got.push(m.map(p => p.toString()))
+        }
+        expect(got).toEqual(model)
+      },
+    ),
+    {numRuns: 1000},
+  )
+})

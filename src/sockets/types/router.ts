@@ -82,7 +82,11 @@ export class RouterPattern extends Pattern {
       if (this.options.mandatory) throw errnoError("EHOSTUNREACH")
       return true
     }
-    if (!pipe.writable) return !this.options.mandatory
+    if (!pipe.writable) {
+      if (this.options.mandatory) return false
+      // A full peer misses the message, unless drop-oldest makes room for it (pipe.ts).
+      if (pipe.dropPolicy?.dropOldest !== true) return true
+    }
     pipe.write(msg.slice(1))
     return true
   }
