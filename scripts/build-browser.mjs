@@ -29,6 +29,7 @@ const SHIMS = {
   "node:dgram": shim("unavailable.ts"),
   "node:fs": shim("unavailable.ts"),
   "node:fs/promises": shim("unavailable.ts"),
+  "node:zlib": shim("unavailable.ts"),
   "node:util": shim("unavailable.ts"),
 }
 

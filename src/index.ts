@@ -13,7 +13,7 @@ import {Proxy as ProxyClass} from "./proxy.js"
 import {ContextOptionId, OptionId} from "./sockets/option-ids.js"
 import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
 import type {ReadableOptions, WritableOptions} from "./sockets/socket-properties.js"
-import {checkBoolean, defineExtension} from "./sockets/extensions.js"
+import {checkBoolean, checkBudget, checkDirectory, defineExtension} from "./sockets/extensions.js"
 import {SocketTypeId} from "./wire/socket-type.js"
 import {z85Encode} from "./wire/z85.js"
 
@@ -428,5 +428,8 @@ defineOpt([Socket], "interface", OptionId.BINDTODEVICE, "String")
 
 // zmtp extensions (README "zmtp extensions"): properties with no libzmq option id.
 defineExtension([Publisher, XPublisher, Router, draft.Radio], "dropOldest", checkBoolean)
+defineExtension(writables, "spillDirectory", checkDirectory)
+defineExtension(writables, "spillBudget", checkBudget)
+defineExtension(writables, "spillRecover", checkBoolean)
 defineOpt([Socket], "zapEnforceDomain", OptionId.ZAP_ENFORCE_DOMAIN, "Bool")
 defineOpt([Socket], "loopbackFastPath", OptionId.LOOPBACK_FASTPATH, "Bool")

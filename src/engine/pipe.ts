@@ -12,12 +12,24 @@ import {Buffer} from "node:buffer"
 import type {Engine} from "./engine.js"
 import {copySmall, FrameStager, StagedFrames} from "./encoder.js"
 import {Queue} from "./queue.js"
+import type {Spill} from "./spill.js"
 
 /**
  * A message: its frames in order. `subscribe` marks the stack's one form of (un)subscription
  * (subscription.ts): [topic], true to subscribe, false to cancel.
  */
 export type Msg = Buffer[] & {subscribe?: boolean}
+
+/** Where a pipe's spill log comes from (sockets/spill-directory.ts), when spill to disk is on. */
+export interface SpillSource {
+  /**
+   * The pipe's log: the one an earlier run left for this peer when there is one to recover, else
+   * (when `create`) a fresh one; null when neither.
+   */
+  open(pipe: Pipe, create: boolean): Spill | null
+  /** The log outlives its pipe (kept for the same peer later, or for the next run). */
+  keeps(pipe: Pipe): boolean
+}
 
 export interface PipeOwner {
   /** The inbound queue went from empty to non-empty. */
@@ -73,6 +85,15 @@ export class Pipe {
    */
   dropPolicy: {readonly dropOldest: boolean} | null = null
   /**
+   * zmtp extension "spill to disk": past the send HWM, messages go to a log on disk (spill.ts)
+   * and come back in order as the peer catches up. `spill` opens at the first message that needs
+   * it (or at once, when an earlier run left this peer's log to recover).
+   */
+  spillSource: SpillSource | null = null
+  private spill: Spill | null = null
+  /** A connect()ed endpoint's pipe (its spill log is named after the endpoint, not the peer). */
+  connecting = false
+  /**
    * In its socket's fair-queue ring (strategies/fq.ts). A pipe belongs to one socket and is
    * fair-queued by at most one FairQueue, so a flag replaces a Set lookup on every message.
    */
@@ -98,7 +119,12 @@ export class Pipe {
 
   /** True when a message would be accepted now. */
   get writable(): boolean {
-    return !this.terminated && (this.sendHwm <= 0 || this.outCount < this.sendHwm)
+    if (this.terminated) return false
+    if (this.sendHwm <= 0) return true
+    const spill = this.spill
+    if (spill === null) return this.outCount < this.sendHwm || this.spillSource !== null
+    // While anything waits on disk, new messages queue behind it there, budget permitting.
+    return spill.hasRoom || (this.outCount < this.sendHwm && spill.empty)
   }
 
   /** Queues a message; returns false (and queues nothing) when the pipe is full or terminated. */
@@ -109,6 +135,10 @@ export class Pipe {
       this.outCount = 1
       this.transport?.kick()
       return true
+    }
+    if (this.spillSource !== null) {
+      const spilled = this.toSpill(msg)
+      if (spilled !== null) return spilled
     }
     if (!this.writable) {
       if (this.terminated || this.dropPolicy?.dropOldest !== true) return false
@@ -137,11 +167,52 @@ export class Pipe {
     if (this.conflate || this.transport?.takesFrames !== true) {
       return this.write(Buffer.isBuffer(message) ? [copySmall(message)] : message.map(copySmall))
     }
+    if (this.spillSource !== null) {
+      const spilled = this.toSpill(message)
+      if (spilled !== null) return spilled
+    }
     if (!this.writable) return false
     const fresh = this.stager.stage(message)
     if (fresh !== null) this.out.push(fresh)
     this.queued()
     return true
+  }
+
+  /**
+   * Spill to disk: a message that finds the queue at its HWM, or anything already waiting on
+   * disk, goes to the log (copied). Returns null when the message belongs in memory, false when
+   * the log is at its budget (the socket's usual HWM action then applies: block or drop).
+   */
+  private toSpill(parts: Buffer | readonly Buffer[]): boolean | null {
+    if (this.terminated || this.sendHwm <= 0) return null
+    let spill = this.spill
+    if (this.outCount < this.sendHwm && (spill === null || spill.empty)) return null
+    if (spill === null) spill = this.spill = this.spillSource!.open(this, true)
+    if (spill === null) return null
+    if (!spill.hasRoom) return spill.empty ? null : false
+    spill.append(parts)
+    return true
+  }
+
+  /**
+   * Takes messages back from disk until the queue is at its HWM again. Called when it has gone
+   * down to half (libzmq's low-water mark for a pipe), so one read serves many messages.
+   */
+  private refill(): void {
+    this.spill!.read(this.sendHwm - this.outCount, msg => {
+      this.out.push(msg)
+      this.outCount++
+    })
+    this.stager.cut()
+  }
+
+  /** Picks up the log an earlier run left for this peer, if any, to deliver first. */
+  adoptSpill(): void {
+    if (this.spillSource === null || this.spill !== null || this.terminated) return
+    const spill = this.spillSource.open(this, false)
+    if (spill === null) return
+    this.spill = spill
+    if (this.outCount < this.sendHwm) this.refill()
   }
 
   private queued(): void {
@@ -249,10 +320,22 @@ export class Pipe {
   private taken(n: number): void {
     const before = this.outCount
     this.outCount = before - n
+    if (this.spill !== null) {
+      this.spillTaken(before)
+      return
+    }
     // Full → not full: a blocked sender may go on (whether or not it tried a write first).
     if (this.sendHwm > 0 && before >= this.sendHwm && this.outCount < this.sendHwm && !this.terminated) {
       this.owner.pipeWritable(this)
     }
+  }
+
+  private spillTaken(before: number): void {
+    const spill = this.spill!
+    const hwm = this.sendHwm
+    const wasWritable = spill.hasRoom || (before < hwm && spill.empty)
+    if (!spill.empty && this.outCount <= hwm >> 1) this.refill()
+    if (!wasWritable && this.writable) this.owner.pipeWritable(this)
   }
 
   /** Delivers an inbound message; returns false when the transport should stop reading. */
@@ -285,6 +368,7 @@ export class Pipe {
     this.transport = transport
     this.peer = peer
     this.readPaused = false
+    this.adoptSpill()
     if (this.outCount > 0) transport.kick()
   }
 
@@ -300,6 +384,10 @@ export class Pipe {
     const transport = this.transport
     this.transport = null
     this.clearOut()
+    if (this.spill !== null) {
+      this.spill.close(!this.spillSource!.keeps(this))
+      this.spill = null
+    }
     transport?.close()
     this.owner.pipeTerminated(this)
   }

@@ -28,7 +28,7 @@ export class ConnectSession implements LingerWork {
     readonly routingId: Buffer | null,
   ) {
     // libzmq (immediate=0) creates the pipe now, so sends queue before any connection exists.
-    if (!host.options.immediate) this.pipe = host.newPipe(address, routingId, false)
+    if (!host.options.immediate) this.pipe = host.newPipe(address, routingId, false, true)
   }
 
   /** Dials a tcp:// or ipc:// endpoint (inproc is joined by inproc-join.ts). */
@@ -41,7 +41,7 @@ export class ConnectSession implements LingerWork {
   /** The connect-side pipe, made anew if the last one was terminated. */
   livePipe(): Pipe {
     let pipe = this.pipe
-    if (!pipe || pipe.terminated) pipe = this.pipe = this.host.newPipe(this.address, this.routingId, true)
+    if (!pipe || pipe.terminated) pipe = this.pipe = this.host.newPipe(this.address, this.routingId, true, true)
     return pipe
   }
 

@@ -20,8 +20,11 @@ export interface SessionHost {
   /** close() has been called: sessions only finish delivering (linger). */
   readonly closed: boolean
   readonly linger: Linger
-  /** A new pipe, known to the socket's pattern. `attached`: a connection is there already. */
-  newPipe(endpoint: string, routingId: Buffer | null, attached: boolean): Pipe
+  /**
+   * A new pipe, known to the socket's pattern. `attached`: a connection is there already.
+   * `connecting`: a connect()ed endpoint's pipe (the same peer across reconnects and restarts).
+   */
+  newPipe(endpoint: string, routingId: Buffer | null, attached: boolean, connecting?: boolean): Pipe
   /** A handshake completed on the pipe: false when the pattern refuses the peer. */
   connected(pipe: Pipe): boolean
   /** A monitor event (socket.events). */

@@ -5,10 +5,12 @@
  * peer cannot tell. All are off by default, so a program that never sets them behaves as with
  * zeromq.js.
  */
+import {errnoError} from "../errors.js"
 import {socketOptionsOf, type Socket} from "./socket.js"
 
 type Target = {prototype: object}
-type ExtensionField = "dropOldest"
+type ExtensionField = "dropOldest" | "spillDirectory" | "spillBudget" | "spillRecover"
+const SPILL_FIELDS: ReadonlySet<ExtensionField> = new Set(["spillDirectory", "spillBudget", "spillRecover"])
 
 /** Installs `name` on each class's prototype as an accessor over the socket's option field. */
 export function defineExtension(targets: Target[], field: ExtensionField, check: (value: unknown) => void): void {
@@ -19,7 +21,11 @@ export function defineExtension(targets: Target[], field: ExtensionField, check:
     },
     set(this: Socket, value: unknown) {
       check(value)
-      ;(socketOptionsOf(this) as unknown as Record<ExtensionField, unknown>)[field] = value
+      const options = socketOptionsOf(this)
+      if (options.spillFixed && SPILL_FIELDS.has(field)) {
+        throw errnoError("EINVAL", `${field} cannot change once the socket has bound or connected with a spill directory`)
+      }
+      ;(options as unknown as Record<ExtensionField, unknown>)[field] = value
     },
   }
   for (const target of targets) Object.defineProperty(target.prototype, field, desc)
@@ -28,4 +34,17 @@ export function defineExtension(targets: Target[], field: ExtensionField, check:
 /** The message zeromq.js gives a Bool option set to something else, for consistency. */
 export function checkBoolean(value: unknown): void {
   if (typeof value !== "boolean") throw new TypeError("Option value must be a boolean")
+}
+
+/** A directory path, or null for off. */
+export function checkDirectory(value: unknown): void {
+  if (value !== null && (typeof value !== "string" || value.length === 0)) {
+    throw new TypeError("Option value must be a non-empty string or null")
+  }
+}
+
+/** A budget in bytes: a positive integer. */
+export function checkBudget(value: unknown): void {
+  if (typeof value !== "number") throw new TypeError("Option value must be a number")
+  if (!Number.isSafeInteger(value) || value <= 0) throw errnoError("EINVAL", "spillBudget must be a positive whole number of bytes")
 }

@@ -56,6 +56,12 @@ export interface WritableOptions {
   sendHighWaterMark: number
   sendTimeout: number
   multicastHops: number
+  /** zmtp extension: past the send HWM, a peer's messages go to a log in this directory (null: off). */
+  spillDirectory: string | null
+  /** zmtp extension: bytes each peer's spill log may hold; past it the HWM action applies. */
+  spillBudget: number
+  /** zmtp extension: a restart delivers the logs an earlier run left (else they are removed). */
+  spillRecover: boolean
 }
 
 /** The properties zeromq.js defines on the socket types that receive. */

@@ -26,6 +26,7 @@ import {OptionId} from "./option-ids.js"
 import "./socket-properties.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
+import {SpillDirectory} from "./spill-directory.js"
 import {socketClosed, socketOpened, type Lingerer} from "./linger.js"
 
 export type {MessageLike} from "./message.js"
@@ -71,6 +72,8 @@ export class Socket {
   readonly #endpoints: Endpoints
   readonly #sinks = new Set<EventSink>()
   #events: Observer | null = null
+  /** zmtp extension spill to disk: opened at the first bind/connect after spillDirectory is set. */
+  #spill: SpillDirectory | null = null
   readonly #linger: Linger
   readonly #lingerer: Lingerer
 
@@ -148,14 +151,20 @@ export class Socket {
       get closed() {
         return socket.#closed
       },
-      newPipe: (endpoint, routingId, attached) => {
+      newPipe: (endpoint, routingId, attached, connecting = false) => {
         const o = this.#options
         const pipe = new Pipe(owner, o.sendHighWaterMark, o.receiveHighWaterMark, endpoint)
         pipe.conflate = o.conflate
         if (DROPPING.has(this.#type)) pipe.dropPolicy = o
+        if (this.#spill !== null) {
+          pipe.spillSource = this.#spill
+          pipe.connecting = connecting
+        }
         pipe.routingId = routingId
         this.#pipes.add(pipe)
         this.#pattern.attach(pipe)
+        // A connect()ed endpoint is the same peer across restarts: its log from the last run goes first.
+        if (connecting) pipe.adoptSpill()
         if (!attached) this.#ops.wake()
         return pipe
       },
@@ -251,6 +260,14 @@ export class Socket {
 
   // ---- endpoints ----------------------------------------------------------------------------
 
+  /** Takes the spill directory (extensions.ts) for the pipes to come; its options are fixed from then on. */
+  #openSpill(): void {
+    const o = this.#options
+    if (this.#spill !== null || o.spillDirectory === null) return
+    this.#spill = new SpillDirectory(o.spillDirectory, o.spillBudget, o.spillRecover)
+    o.spillFixed = true
+  }
+
   #checkUsable(): void {
     if (this.#closed) throw errnoError("EBADF")
     if (this.#binding) throw busyBinding()
@@ -264,6 +281,7 @@ export class Socket {
     this.#binding = true
     let work: Promise<void>
     try {
+      this.#openSpill()
       work = this.#endpoints.bind(address) ?? RESOLVED
     } catch (e) {
       work = Promise.reject(e)
@@ -294,6 +312,7 @@ export class Socket {
 
   bindSync(address: string): void {
     this.#checkUsable()
+    this.#openSpill()
     this.#endpoints.bindSync(address)
   }
 
@@ -318,6 +337,7 @@ export class Socket {
 
   connect(address: string): void {
     this.#checkUsable()
+    this.#openSpill()
     this.#endpoints.connect(address)
   }
 
@@ -375,6 +395,7 @@ export class Socket {
     }
     this.#ops.close(SEND_ONLY.has(this.#type))
     this.#closed = true
+    this.#spill?.release()
     this.#context.sockets.delete(this)
     socketClosed(this.#lingerer)
     const linger = this.#options.linger

@@ -923,6 +923,13 @@ export class SocketOptions {
   // do not reach them)
   /** PUB, XPUB, RADIO, ROUTER: a full peer's oldest queued message makes room for the new one. */
   dropOldest = false
+  /** Spill to disk past the send HWM: the directory (null: off), its budget per peer in bytes, and
+   * whether a restart delivers what an earlier run left there (else it is removed). */
+  spillDirectory: string | null = null
+  spillBudget = 1024 * 1024 * 1024
+  spillRecover = false
+  /** The socket has bound or connected with spillDirectory set: the spill options are fixed. */
+  spillFixed = false
 
   // Queues and timing
   sendHighWaterMark = 1000

@@ -5,6 +5,10 @@ export const sep = "/"
 export function join(...parts: string[]): string {
   return parts.filter(p => p.length > 0).join("/").replace(/\/+/g, "/")
 }
+/** A page has no working directory: paths stay as given (only spill to disk asks, and it cannot run here). */
+export function resolve(...parts: string[]): string {
+  return join(...parts)
+}
 export function dirname(path: string): string {
   const i = path.lastIndexOf("/")
   return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i)

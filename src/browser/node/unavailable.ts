@@ -1,5 +1,5 @@
 /**
- * node:net, node:tls, node:http, node:dgram, node:fs and node:util in the browser build: what a
+ * node:net, node:tls, node:http, node:dgram, node:fs, node:zlib and node:util in the browser build: what a
  * page cannot have. zmtp refuses those transports with a clear error before it gets here
  * (session/endpoints.ts); these only make the modules load. isIP and friends are real.
  */
@@ -41,6 +41,19 @@ export class Socket {
 }
 export class TLSSocket extends Socket {}
 export const unlinkSync = unavailable
+// node:fs as spill to disk uses it (engine/spill.ts): setting spillDirectory in a page fails at bind/connect.
+export const closeSync = unavailable
+export const existsSync = unavailable
+export const fstatSync = unavailable
+export const mkdirSync = unavailable
+export const openSync = unavailable
+export const readdirSync = unavailable
+export const readFileSync = unavailable
+export const readSync = unavailable
+export const rmSync = unavailable
+export const writeSync = unavailable
+// node:zlib: crc32 absent, so engine/crc32.ts uses its table.
+export const crc32 = undefined
 export const watch = unavailable
 export const constants = {}
 export function getSystemErrorName(code: number): string {
