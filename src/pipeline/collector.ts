@@ -7,7 +7,7 @@
  */
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
-import {Router} from "../index.js"
+import {Router, type Socket} from "../index.js"
 import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, parseBatchKey, setBit, type Header} from "./protocol.js"
 import {Store} from "./store.js"
 
@@ -21,6 +21,8 @@ export interface CollectorOptions {
    * second time (spec §6). With one, every batch completes exactly once across restarts.
    */
   stateDir?: string
+  /** Called with the ROUTER before it binds: CURVE keys, ZAP domain, and the like. */
+  configure?: (socket: Socket) => void
 }
 
 /** A completed batch: results[i] is task i's result. */
@@ -76,6 +78,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
     super()
     // Replies must never wait: a ventilator that went away just misses them and asks again.
     this.router.sendTimeout = 0
+    options.configure?.(this.router)
   }
 
   /** Loads the state directory, binds, and starts receiving; resolves to the bound endpoint. */

@@ -7,7 +7,7 @@
  */
 import {Buffer} from "node:buffer"
 import {randomBytes} from "node:crypto"
-import {Dealer, Push} from "../index.js"
+import {Dealer, Push, type Socket} from "../index.js"
 import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, MAX_BATCH, ventilatorId} from "./protocol.js"
 
 export type TaskPayload = Buffer | string | Uint8Array
@@ -31,6 +31,8 @@ export interface VentilatorOptions {
   pollInterval?: number
   /** run() rejects when the batch has not completed after this long (ms; default 0, never). */
   timeout?: number
+  /** Called with each socket before it binds or connects: CURVE keys, ZAP domain, and the like. */
+  configure?: (socket: Socket, role: "tasks" | "collector") => void
 }
 
 /** What run() resolves to once the collector has said DONE. */
@@ -81,6 +83,8 @@ export class Ventilator {
     this.resultsTo = Buffer.from(options.resultsTo ?? options.collector, "utf8")
     this.resendAfter = options.resendAfter ?? 2000
     this.pollInterval = options.pollInterval ?? 250
+    options.configure?.(this.push, "tasks")
+    options.configure?.(this.dealer, "collector")
   }
 
   /** Binds the PUSH and connects to the collector; resolves to the bound endpoint. */

@@ -6,7 +6,7 @@
  */
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
-import {Dealer, Pull} from "../index.js"
+import {Dealer, Pull, type Socket} from "../index.js"
 import {batchKey, Command, decodeHeader, encodeHeader} from "./protocol.js"
 
 /** What the handler learns about the task besides its payload. */
@@ -35,6 +35,8 @@ export interface WorkerOptions {
    * holds back fewer tasks from the others.
    */
   prefetch?: number
+  /** Called with each socket before it connects: CURVE keys and the like. */
+  configure?: (socket: Socket, role: "tasks" | "collector") => void
 }
 
 export interface WorkerStats {
@@ -61,6 +63,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     super()
     const prefetch = options.prefetch ?? 10
     this.pull = new Pull({linger: 0, receiveHighWaterMark: prefetch})
+    options.configure?.(this.pull, "tasks")
     for (const e of typeof options.connect === "string" ? [options.connect] : options.connect) this.pull.connect(e)
     this.running = this.loop()
   }
@@ -117,6 +120,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!d || d.closed) {
       // linger: results already sent when the worker closes are still delivered if they can be.
       d = new Dealer({linger: 1000})
+      this.options.configure?.(d, "collector")
       d.connect(endpoint)
       this.collectors.set(endpoint, d)
     }

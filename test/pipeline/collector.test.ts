@@ -10,8 +10,8 @@ import {Buffer} from "node:buffer"
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
-import {Dealer} from "../../src/index.js"
-import {Collector, Command, decodeHeader, encodeHeader, type Batch} from "../../src/pipeline/index.js"
+import {curveKeyPair, Dealer, type Socket} from "../../src/index.js"
+import {Collector, Command, decodeHeader, encodeHeader, Ventilator, Worker, type Batch} from "../../src/pipeline/index.js"
 import {parseBatchFile} from "../../src/pipeline/store.js"
 import {sleep, socketTracker, until} from "../helpers/sockets.js"
 
@@ -163,4 +163,32 @@ test("a part file cut short by a kill keeps its whole records; a whole one is co
   expect(second.batches.map(b => b.results.map(String))).toEqual([["alpha", "beta"], ["first", "second"]])
   // The file was cut back before the append, so the committed file reads whole.
   expect([...parseBatchFile(readFileSync(join(dir, "0102030405060708-1.batch")))!.results.values()].map(String)).toEqual(["first", "second"])
+})
+
+test("the three roles in one process over ipc with CURVE on every socket (configure)", async () => {
+  const server = curveKeyPair()
+  const client = curveKeyPair()
+  // The option properties are set as on any zeromq.js socket (declared per socket class there).
+  const sockets: Socket[] = []
+  const curve = (s: Socket, isServer: boolean) =>
+    Object.assign(sockets[sockets.push(s) - 1]!, isServer ? {curveServer: true, curveSecretKey: server.secretKey} : {curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey})
+  const c = new Collector({bind: `ipc://${join(scratch, "collector.ipc")}`, configure: s => curve(s, true)})
+  collectors.push(c)
+  const batches: Batch[] = []
+  c.on("batch", b => batches.push(b))
+  await c.start()
+  // The ventilator binds its PUSH (CURVE server) and is the collector's client.
+  const v = new Ventilator({bind: `ipc://${join(scratch, "tasks.ipc")}`, collector: c.endpoint, pollInterval: 50, configure: (s, role) => curve(s, role === "tasks")})
+  const w = new Worker({connect: `ipc://${join(scratch, "tasks.ipc")}`, handler: p => `<${p}>`, configure: s => curve(s, false)})
+  try {
+    const report = await v.run(["x", "y", "z"])
+    expect(report.size).toBe(3)
+    expect(batches.map(b => b.results.map(String))).toEqual([["<x>", "<y>", "<z>"]])
+    expect(w.stats.done).toBe(3)
+    // Collector, ventilator's two, worker's PULL and its DEALER to the collector.
+    expect(sockets.map(s => s.securityMechanism)).toEqual(["curve", "curve", "curve", "curve", "curve"])
+  } finally {
+    v.close()
+    await w.close()
+  }
 })
