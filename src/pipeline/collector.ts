@@ -172,7 +172,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
     // Only an empty batch can be whole at its END (every other completes on its last result).
     if (batch.count === batch.size) return this.commit(batch)
     this.stats.statusSent++
-    this.reply(peer, Command.STATUS, h, Buffer.from(batch.have.buffer, batch.have.byteOffset, batch.have.length))
+    this.reply(peer, Command.STATUS, h, Buffer.from(batch.have))
   }
 
   private openBatch(key: string, ventilator: Buffer, sequence: number, size: number): OpenBatch {
