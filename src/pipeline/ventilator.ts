@@ -218,7 +218,9 @@ export class Ventilator {
         b.wake?.()
       } else if (h.command === Command.STATUS && frames.length === 2 && frames[1]!.length === bitmapSize(h.size)) {
         b.status = frames[1]!
-        b.statusAt = b.endAt || performance.now()
+        // No END since the last STATUS: this one answers an END sent before that STATUS came,
+        // so after the END that STATUS was dated by; keeping that date keeps it a lower bound.
+        b.statusAt = b.endAt || b.statusAt
         b.endAt = 0
       }
     }
