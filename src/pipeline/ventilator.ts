@@ -124,20 +124,36 @@ export class Ventilator {
     }
     this.sequence = (this.sequence + 1) >>> 0
     this.batches.set(b.sequence, b)
-    const deadline = this.options.timeout ? began + this.options.timeout : Infinity
+    const work = this.drive(b, began)
+    const timeout = this.options.timeout ?? 0
+    let timer: NodeJS.Timeout | undefined
+    // A timer, not a check in the loop: the first sends may wait for ever when no worker is there.
+    const expired = new Promise<never>((_, reject) => {
+      if (timeout > 0)
+        timer = setTimeout(() => {
+          b.done = true // stops the loops at their next step; a send in progress still finishes
+          b.wake?.()
+          reject(new Error(`batch ${batchKey(this.id, b.sequence)} not completed within ${timeout} ms`))
+        }, timeout)
+    })
     try {
-      for (let i = 0; i < b.tasks.length && !b.done; i++) await this.sendTask(b, i)
-      while (!b.done) {
-        if (this.closed) throw new Error("ventilator is closed")
-        if (performance.now() > deadline) throw new Error(`batch ${batchKey(this.id, b.sequence)} not completed within ${this.options.timeout} ms`)
-        this.sendEnd(b)
-        await this.sleep(b, this.pollInterval)
-        if (!b.done && b.status) await this.resendMissing(b)
-      }
-      return {id: batchKey(this.id, b.sequence), sequence: b.sequence, size: b.tasks.length, resent: b.resent, polls: b.polls, ms: performance.now() - began}
+      return await Promise.race([work, expired])
     } finally {
+      clearTimeout(timer)
       this.batches.delete(b.sequence)
+      work.catch(() => {})
     }
+  }
+
+  private async drive(b: Running, began: number): Promise<BatchReport> {
+    for (let i = 0; i < b.tasks.length && !b.done; i++) await this.sendTask(b, i)
+    while (!b.done) {
+      if (this.closed) throw new Error("ventilator is closed")
+      this.sendEnd(b)
+      await this.sleep(b, this.pollInterval)
+      if (!b.done && b.status) await this.resendMissing(b)
+    }
+    return {id: batchKey(this.id, b.sequence), sequence: b.sequence, size: b.tasks.length, resent: b.resent, polls: b.polls, ms: performance.now() - began}
   }
 
   /** Closes both sockets; batches still running reject. */

@@ -192,3 +192,11 @@ test("the three roles in one process over ipc with CURVE on every socket (config
     await w.close()
   }
 })
+
+test("a ventilator's timeout ends run() even while no worker takes its tasks", async () => {
+  const v = new Ventilator({bind: "tcp://127.0.0.1:*", collector: "tcp://127.0.0.1:9", timeout: 300})
+  const began = Date.now()
+  await expect(v.run(["nobody", "pulls", "these"])).rejects.toThrow(/not completed within 300 ms/)
+  expect(Date.now() - began).toBeLessThan(2000)
+  v.close()
+})
