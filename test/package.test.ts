@@ -40,6 +40,17 @@ test("the exports map names both builds and there are no runtime dependencies", 
   expect(pkg.exports["."].import.default).toBe("./dist/esm/index.js")
 })
 
+test("zmtp/pipeline: the exports map names both builds, and both load", async () => {
+  const pkg = JSON.parse(readFileSync(root + "package.json", "utf8"))
+  expect(pkg.exports["./pipeline"].import.default).toBe("./dist/esm/pipeline/index.js")
+  expect(pkg.exports["./pipeline"].require.default).toBe("./dist/cjs/pipeline/index.js")
+  const names = ["Collector", "Command", "HEADER_SIZE", "MAX_BATCH", "VERSION", "Ventilator", "Worker", "batchKey", "decodeHeader", "encodeHeader"]
+  const cjs = createRequire(root)(join(out, "cjs", "pipeline", "index.js"))
+  expect(Object.keys(cjs).sort()).toEqual(names)
+  const esm = await import(join(out, "esm", "pipeline", "index.js"))
+  expect(Object.keys(esm).sort()).toEqual(names)
+})
+
 test("no source file imports zeromq (a devDependency for tests and benchmarks only)", () => {
   let out = ""
   try {
