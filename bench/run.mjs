@@ -31,7 +31,7 @@ import {buildLibzmqC} from "./lib/libzmq-c.mjs"
 import {placement} from "./cases/req-rep.mjs"
 import {renderSvg, resultsJson} from "./lib/svg.mjs"
 
-const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "pub-fanout-lossless.mjs", "router-dealers.mjs", "router-scale.mjs", "stalled-sub.mjs"]
+const CASE_FILES = ["push-pull.mjs", "threads.mjs", "req-rep.mjs", "pub-fanout.mjs", "pub-fanout-lossless.mjs", "router-dealers.mjs", "router-scale.mjs", "stalled-sub.mjs", "stalled-spill.mjs"]
 
 // ---- command line ---------------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ function summary(def, r) {
   return parts.join(", ")
 }
 
-const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", answeredMs: "time until all answered", growthMB: "PUB RSS growth", routerGrowthMB: "ROUTER RSS growth", routerKBPerConn: "ROUTER RSS per connection"}
+const METRIC_LABEL = {msgsPerSec: "msgs/s", mbPerSec: "MB/s", rttUs: "round trip", connectMs: "connect time", answeredMs: "time until all answered", growthMB: "sender RSS growth", routerGrowthMB: "ROUTER RSS growth", routerKBPerConn: "ROUTER RSS per connection"}
 
 function table(defs, all) {
   const lines = [
@@ -216,7 +216,7 @@ function ratioTable(defs, all) {
   return lines.join("\n")
 }
 
-// ---- targets (issues 6 and 19) -------------------------------------------------------------------
+// ---- targets (issues 6, 19 and 20) -------------------------------------------------------------------
 
 function targets(opts) {
   const stalledSends = opts.quick ? "1 M" : "10 M"
@@ -246,6 +246,8 @@ function targets(opts) {
       show: v => `${fmt.ratio(v.vsZeromq)} zeromq.js, ${pct(v.vsFloor)} of the floor`,
     },
     {id: "stalled-sub-tcp", text: `stalled SUB: RSS growth < 50 MB over ${stalledSends} sends`, value: a => m(a, "stalled-sub-tcp", "zmtp", "growthMB"), pass: v => v < 50, show: v => `${fmt.num(v)} MB`},
+    // issue 20: a stalled peer with spill to disk on keeps the sender's memory flat
+    {id: "stalled-spill-tcp", text: "stalled PULL with spill to disk: PUSH RSS growth < 50 MB over 1 GiB sent (issue 20)", value: a => m(a, "stalled-spill-tcp", "zmtp", "growthMB"), pass: v => v < 50, show: v => `${fmt.num(v)} MB`},
     {id: "router-dealers-tcp-1000", text: "1,000 idle connections < 20 MB over baseline (ROUTER process)", value: a => m(a, "router-dealers-tcp-1000", "zmtp", "routerGrowthMB"), pass: v => v < 20, show: v => `${fmt.num(v)} MB`},
     // issue 19: a run that misses any DEALER fails (its result is an error), and so does the target
     {id: "router-dealers-tcp-10000", text: "10,000 connections: all answered, ≤ 15 KB RSS per connection on the ROUTER (issue 19)", value: a => a["router-dealers-tcp-10000"]?.zmtp, pass: r => !r.error && r.answered === 10_000 && r.routerKBPerConn <= 15, show: r => (r.error ? `error: ${r.error}` : `${fmt.int(r.answered)} of 10,000 answered, ${fmt.num(r.routerKBPerConn)} KB per connection`)},
@@ -355,7 +357,7 @@ async function main() {
     "",
     ratioTable(chosen, all),
     "",
-    "## Targets (issues 6 and 19)",
+    "## Targets (issues 6, 19 and 20)",
     "",
     "```",
     evaluate(opts, all),
