@@ -8,7 +8,7 @@
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {Router, type Socket} from "../index.js"
-import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, parseBatchKey, setBit, type Header} from "./protocol.js"
+import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, messages, parseBatchKey, setBit, type Header} from "./protocol.js"
 import {Store} from "./store.js"
 
 export interface CollectorOptions {
@@ -128,14 +128,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   private async receiveLoop(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[]
-      try {
-        frames = await this.router.receive()
-      } catch {
-        if (this.closed) return
-        continue
-      }
+    for await (const frames of messages(this.router, () => this.closed)) {
       this.handle(frames)
     }
   }

@@ -117,3 +117,20 @@ export function countBits(bits: Uint8Array, size: number): number {
   for (let i = 0; i < size; i++) if (hasBit(bits, i)) n++
   return n
 }
+
+/**
+ * A role's messages from one socket until the role closes. A failed receive while open (EAGAIN,
+ * when a `configure` callback set a receiveTimeout) is skipped.
+ */
+export async function* messages(socket: {receive(): Promise<Buffer[]>}, closed: () => boolean): AsyncGenerator<Buffer[]> {
+  while (!closed()) {
+    let frames: Buffer[]
+    try {
+      frames = await socket.receive()
+    } catch {
+      if (closed()) return
+      continue
+    }
+    yield frames
+  }
+}

@@ -8,7 +8,7 @@
 import {Buffer} from "node:buffer"
 import {randomBytes} from "node:crypto"
 import {Dealer, Push, type Socket} from "../index.js"
-import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, MAX_BATCH, ventilatorId} from "./protocol.js"
+import {batchKey, bitmapSize, Command, decodeHeader, encodeHeader, hasBit, MAX_BATCH, messages, ventilatorId} from "./protocol.js"
 
 export type TaskPayload = Buffer | string | Uint8Array
 
@@ -217,14 +217,7 @@ export class Ventilator {
   }
 
   private async receiveLoop(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[]
-      try {
-        frames = await this.dealer.receive()
-      } catch {
-        if (this.closed) return
-        continue
-      }
+    for await (const frames of messages(this.dealer, () => this.closed)) {
       const h = decodeHeader(frames[0])
       if (!h || !h.ventilator.equals(this.id)) continue
       const b = this.batches.get(h.sequence)

@@ -7,7 +7,7 @@
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {Dealer, Pull, type Socket} from "../index.js"
-import {batchKey, Command, decodeHeader, encodeHeader} from "./protocol.js"
+import {batchKey, Command, decodeHeader, encodeHeader, messages} from "./protocol.js"
 
 /** What the handler learns about the task besides its payload. */
 export interface TaskInfo {
@@ -80,14 +80,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async loop(): Promise<void> {
-    while (!this.closed) {
-      let frames: Buffer[]
-      try {
-        frames = await this.pull.receive()
-      } catch {
-        if (this.closed) return
-        continue
-      }
+    for await (const frames of messages(this.pull, () => this.closed)) {
       const h = decodeHeader(frames[0])
       if (!h || h.command !== Command.TASK || frames.length !== 3) {
         this.stats.malformed++

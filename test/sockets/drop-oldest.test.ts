@@ -14,64 +14,17 @@ import * as zmq from "../../src/index.js"
 import * as draft from "../../src/draft.js"
 import * as native from "zeromq"
 import {endpointFor, sleep, socketTracker} from "../helpers/sockets.js"
-import {tick} from "../helpers/blocking.js"
+import {drain, tick, twoPart, untilSubscribed, wholeSeqs} from "../helpers/blocking.js"
 
 const track = socketTracker()
 
 type Receiver = {receive(): Promise<Buffer[]>; receiveTimeout: number}
-
-/** Everything the socket has, until it is quiet for `quietMs`. */
-async function drain(s: Receiver, quietMs = 300): Promise<Buffer[][]> {
-  s.receiveTimeout = quietMs
-  const out: Buffer[][] = []
-  for (;;) {
-    try {
-      out.push(await s.receive())
-    } catch (e) {
-      if ((e as {code?: string}).code === "EAGAIN") return out
-      throw e
-    }
-  }
-}
-
-/** A two-part message: [seq, body of `size` bytes that starts with seq too]. */
-function message(seq: number, size: number): Buffer[] {
-  const head = Buffer.alloc(4)
-  head.writeUInt32BE(seq)
-  const body = Buffer.alloc(size)
-  body.writeUInt32BE(seq)
-  return [head, body]
-}
-
-/** Checks each message is whole and returns the sequence numbers in arrival order. */
-function sequence(got: Buffer[][], size: number): number[] {
-  return got.map(m => {
-    expect(m.length).toBe(2)
-    expect(m[1]!.length).toBe(size)
-    const seq = m[0]!.readUInt32BE(0)
-    expect(m[1]!.readUInt32BE(0)).toBe(seq)
-    return seq
-  })
-}
+const message = twoPart
+const sequence = wholeSeqs
+const subscribed = (pub: {send(m: Buffer[]): Promise<void>}, sub: Receiver) => untilSubscribed(pub, sub, message(0xffffffff, 4))
 
 function expectIncreasing(seqs: number[]): void {
   for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!)
-}
-
-/** A PUB whose subscriber has subscribed: one probe message got through. */
-async function subscribed(pub: {send(m: Buffer[]): Promise<void>}, sub: Receiver): Promise<void> {
-  sub.receiveTimeout = 20
-  for (let i = 0; ; i++) {
-    await pub.send(message(0xffffffff, 4))
-    try {
-      await sub.receive()
-      break
-    } catch {
-      if (i > 200) throw new Error("the subscription never arrived")
-    }
-  }
-  await sleep(20)
-  await drain(sub, 50)
 }
 
 /** Sends seq 0..total-1, yielding now and then so the engines and the kernel move bytes. */

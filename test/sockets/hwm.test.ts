@@ -17,7 +17,7 @@ import {encodeReady} from "../../src/wire/command.js"
 import {encodeFrame, FLAG_MORE} from "../../src/wire/frame.js"
 import {endpointFor, sleep, socketTracker, str, until} from "../helpers/sockets.js"
 import {endpointOf, placements, useThreadPlacement, zmqFor, type Placement} from "../helpers/placements.js"
-import {numbered, sendUntilBlocked, settlesWithin, tick} from "../helpers/blocking.js"
+import {drain, numbered, sendUntilBlocked, settlesWithin, tick, untilSubscribed} from "../helpers/blocking.js"
 
 type Transport = Placement
 
@@ -57,20 +57,6 @@ function kernelAllowance(t: Transport, size: number): number {
   return Math.ceil((bytes + ENGINE_BUFFER) / size) + 2
 }
 
-/** Reads until `n` messages arrived or the socket has nothing for `quietMs`. */
-async function drain(s: {receive(): Promise<Buffer[]>; receiveTimeout: number}, quietMs = 300): Promise<Buffer[][]> {
-  s.receiveTimeout = quietMs
-  const out: Buffer[][] = []
-  for (;;) {
-    try {
-      out.push(await s.receive())
-    } catch (e) {
-      if ((e as {code?: string}).code === "EAGAIN") return out
-      throw e
-    }
-  }
-}
-
 const seqOf = (m: Buffer[]) => m[0]!.readUInt32BE(0)
 
 /** Heap + external + array buffers, the memory messages would occupy if something buffered them. */
@@ -96,18 +82,7 @@ for (const t of placements) {
       sub.connect(address)
       sub.subscribe("")
       // The subscription must have reached the publisher: a message gets through.
-      sub.receiveTimeout = 20
-      for (let i = 0; ; i++) {
-        await pub.send(numbered(0xffffffff, SIZE))
-        try {
-          await sub.receive()
-          break
-        } catch {
-          if (i > 200) throw new Error("the subscription never arrived")
-        }
-      }
-      await sleep(20)
-      await drain(sub, 50)
+      await untilSubscribed(pub, sub, numbered(0xffffffff, SIZE))
 
       const payload = Buffer.alloc(SIZE)
       let baseline = 0

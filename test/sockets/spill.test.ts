@@ -13,7 +13,7 @@ import {join} from "node:path"
 import * as zmq from "../../src/index.js"
 import * as native from "zeromq"
 import {endpointFor, sleep, socketTracker} from "../helpers/sockets.js"
-import {settlesWithin, tick} from "../helpers/blocking.js"
+import {drain, settlesWithin, tick, twoPart, wholeSeqs} from "../helpers/blocking.js"
 
 const track = socketTracker()
 const root = mkdtempSync(join(tmpdir(), "zmtp-spill-sock-"))
@@ -22,31 +22,10 @@ let n = 0
 const freshDir = () => join(root, `d${++n}`)
 
 type Receiver = {receive(): Promise<Buffer[]>; receiveTimeout: number}
-
-async function drain(s: Receiver, quietMs = 500): Promise<number[]> {
-  s.receiveTimeout = quietMs
-  const out: number[] = []
-  for (;;) {
-    try {
-      const m = await s.receive()
-      expect(m.length).toBe(2)
-      const seq = m[0]!.readUInt32BE(0)
-      expect(m[1]!.readUInt32BE(0)).toBe(seq)
-      out.push(seq)
-    } catch (e) {
-      if ((e as {code?: string}).code === "EAGAIN") return out
-      throw e
-    }
-  }
-}
-
-function message(seq: number, size: number): Buffer[] {
-  const head = Buffer.alloc(4)
-  head.writeUInt32BE(seq)
-  const body = Buffer.alloc(size)
-  body.writeUInt32BE(seq)
-  return [head, body]
-}
+const message = twoPart
+/** What arrives until quiet, each message checked whole, as sequence numbers. */
+const drainSeqs = async (s: Receiver, quietMs = 500) => wholeSeqs(await drain(s, quietMs), SIZE)
+const SIZE = 1024
 
 const range = (from: number, to: number) => Array.from({length: to - from}, (_, i) => from + i)
 /** Files in the socket's spill directory, all peers. */
@@ -97,12 +76,12 @@ for (const t of ["tcp", "ipc", "inproc"] as const) {
       const TOTAL = 20_000
       for (let i = 0; i < TOTAL; i++) {
         // Each send completes at once: nothing waits for the stalled peer.
-        expect(await settlesWithin(push.send(message(i, 1024)), 1000)).toBe(true)
+        expect(await settlesWithin(push.send(message(i, SIZE)), 1000)).toBe(true)
         if (i % 1000 === 999) await tick()
       }
       await sleep(50)
       expect(segmentFiles(dir).length).toBeGreaterThan(0)
-      expect(await drain(pull)).toEqual(range(0, TOTAL))
+      expect(await drainSeqs(pull)).toEqual(range(0, TOTAL))
       // Drained: the log has given its disk back.
       expect(segmentFiles(dir)).toEqual([])
     }, 60000)
@@ -119,7 +98,7 @@ describe("spill to disk at its budget", () => {
     let sent = 0
     let blocked: Promise<void> | null = null
     for (; sent < 10_000; sent++) {
-      const p = push.send(message(sent, 1000))
+      const p = push.send(message(sent, SIZE))
       if (!(await settlesWithin(p, 200))) {
         blocked = p
         break
@@ -129,10 +108,10 @@ describe("spill to disk at its budget", () => {
     // 10 in PULL's queue, 10 in PUSH's, ~64 KiB of 1 KiB messages on disk.
     expect(sent).toBeGreaterThan(70)
     expect(sent).toBeLessThan(100)
-    const reading = drain(pull)
+    const reading = drainSeqs(pull)
     await blocked
     sent++
-    for (; sent < 500; sent++) await push.send(message(sent, 1000))
+    for (; sent < 500; sent++) await push.send(message(sent, SIZE))
     expect(await reading).toEqual(range(0, 500))
   })
 
@@ -144,8 +123,8 @@ describe("spill to disk at its budget", () => {
     sub.connect(pub.lastEndpoint!)
     sub.subscribe("")
     await sleep(20)
-    for (let i = 0; i < 1000; i++) await pub.send(message(i, 1000))
-    const got = await drain(sub)
+    for (let i = 0; i < 1000; i++) await pub.send(message(i, SIZE))
+    const got = await drainSeqs(sub)
     // 10 + 10 in the queues and ~32 of 1 KiB on disk: the first ~52, the rest dropped.
     expect(got).toEqual(range(0, got.length))
     expect(got.length).toBeGreaterThan(45)
@@ -164,20 +143,20 @@ describe("spill to disk across restarts", () => {
     first.connect(address)
     // 20 MB: more than the kernel's socket buffers hold.
     for (let i = 0; i < 20_000; i++) {
-      await first.send(message(i, 1000))
+      await first.send(message(i, SIZE))
       if (i % 1000 === 999) await tick()
     }
     await sleep(100)
     first.close() // linger 0: what is in memory is lost, what is on disk stays
     await sleep(50)
     expect(segmentFiles(dir).length).toBeGreaterThan(0)
-    const before = await drain(pull, 300)
+    const before = await drainSeqs(pull, 300)
     expect(before).toEqual(range(0, before.length))
 
     const second = track(new zmq.Push({sendHighWaterMark: 10, spillDirectory: dir, spillRecover: true}))
     second.connect(address)
-    for (let i = 10_000; i < 10_010; i++) await second.send(message(i, 1000))
-    const after = await drain(pull)
+    for (let i = 10_000; i < 10_010; i++) await second.send(message(i, SIZE))
+    const after = await drainSeqs(pull)
     // The spilled messages, in order and with none twice, then the new ones.
     expect(after.slice(-10)).toEqual(range(10_000, 10_010))
     const recovered = after.slice(0, -10)
@@ -194,17 +173,17 @@ describe("spill to disk across restarts", () => {
     const first = track(new zmq.Push({sendHighWaterMark: 10, spillDirectory: dir, spillRecover: true, linger: 0}))
     first.connect(pull.lastEndpoint!)
     for (let i = 0; i < 20_000; i++) {
-      await first.send(message(i, 1000))
+      await first.send(message(i, SIZE))
       if (i % 1000 === 999) await tick()
     }
     first.close()
     expect(segmentFiles(dir).length).toBeGreaterThan(0)
-    await drain(pull, 300)
+    await drainSeqs(pull, 300)
     const second = track(new zmq.Push({sendHighWaterMark: 10, spillDirectory: dir}))
     second.connect(pull.lastEndpoint!)
     expect(segmentFiles(dir)).toEqual([])
-    await second.send(message(7777, 1000))
-    expect(await drain(pull)).toEqual([7777])
+    await second.send(message(7777, SIZE))
+    expect(await drainSeqs(pull)).toEqual([7777])
   })
 })
 
@@ -216,10 +195,10 @@ describe("spill to disk with a libzmq peer", () => {
       const push = track(new zmq.Push({sendHighWaterMark: 100, spillDirectory: freshDir()}))
       push.connect(pull.lastEndpoint!)
       for (let i = 0; i < 20_000; i++) {
-        await push.send(message(i, 1024))
+        await push.send(message(i, SIZE))
         if (i % 1000 === 999) await tick()
       }
-      expect(await drain(pull)).toEqual(range(0, 20_000))
+      expect(await drainSeqs(pull)).toEqual(range(0, 20_000))
     } finally {
       pull.close()
     }
