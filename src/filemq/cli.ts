@@ -2,8 +2,17 @@
 /**
  * The `filemq` command:
  *
- *   filemq serve DIR [--bind tcp://*:5670] [--alias /] [--stable MS] [--rescan MS] [--verbose]
- *   filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS] [--verbose]
+ *   filemq serve DIR [--bind tcp://*:5670] [--alias /] [--stable MS] [--rescan MS]
+ *                    [--curve-secret CERT [--allow CERTS]] [--verbose]
+ *   filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS]
+ *                    [--curve-server CERT [--curve-secret CERT]] [--verbose]
+ *   filemq keygen NAME
+ *
+ * CURVE (curve.ts): `keygen` writes a key pair as CZMQ certificates, NAME and NAME_secret. A server
+ * given --curve-secret speaks CURVE only, and with --allow (a certificate directory, or a file of
+ * certificates or keys) admits only those client keys; a client needs the server's public
+ * certificate (--curve-server) and, to be admitted by an allow-list, its own --curve-secret. A
+ * refused client says so and exits with 1; the server logs the refused key.
  *
  * `serve` publishes DIR and runs until SIGINT/SIGTERM. `sync` mirrors what the server publishes
  * under --path into DIR and runs until SIGINT/SIGTERM, with a progress line on a TTY (files,
@@ -11,6 +20,7 @@
  * says KTHXBAI and keeps partial files for resume) and resolve with the exit code.
  */
 import {FmqClient} from "./client.js"
+import {readAllowList, readCertificate, readSecretCertificate, writeCertificatePair} from "./curve.js"
 import {formatBytes, Progress, type Output} from "./progress.js"
 import {DEFAULT_ENDPOINT, FmqServer} from "./server.js"
 
@@ -24,8 +34,11 @@ export interface CliIo {
 }
 
 const USAGE = `usage:
-  filemq serve DIR [--bind tcp://*:5670] [--alias /] [--stable MS] [--rescan MS] [--verbose]
-  filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS] [--verbose]
+  filemq serve DIR [--bind tcp://*:5670] [--alias /] [--stable MS] [--rescan MS]
+                   [--curve-secret CERT [--allow CERTS]] [--verbose]
+  filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS]
+                   [--curve-server CERT [--curve-secret CERT]] [--verbose]
+  filemq keygen NAME
 `
 
 class UsageError extends Error {}
@@ -35,7 +48,7 @@ interface Parsed {
   flags: Map<string, string | true>
 }
 
-const VALUE_FLAGS = new Set(["bind", "alias", "stable", "rescan", "path", "credit", "heartbeat"])
+const VALUE_FLAGS = new Set(["bind", "alias", "stable", "rescan", "path", "credit", "heartbeat", "curve-secret", "curve-server", "allow"])
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = []
@@ -129,6 +142,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   try {
     if (cmd === "serve") return await serve(p, args, stdout, stderr, io)
     if (cmd === "sync") return await sync(p, args, stdout, stderr, io)
+    if (cmd === "keygen") return keygen(args, stdout)
     throw new UsageError(`unknown command ${cmd}`)
   } catch (e) {
     if (e instanceof UsageError) {
@@ -144,16 +158,23 @@ async function serve(p: Parsed, args: string[], stdout: Output, stderr: Output, 
   if (args.length !== 1) throw new UsageError("serve takes exactly one DIR")
   const dir = args[0]!
   const verbose = p.flags.has("verbose")
+  const secret = p.flags.get("curve-secret")
+  const allow = p.flags.get("allow")
+  if (allow !== undefined && secret === undefined) throw new UsageError("--allow needs --curve-secret (the server's key)")
+  const curve = typeof secret === "string" ? {...readSecretCertificate(secret), allow: typeof allow === "string" ? readAllowList(allow) : null} : null
   const stop = untilStopped(io.signal)
   const server = new FmqServer({
     stableMs: num(p, "stable"),
     rescanMs: num(p, "rescan"),
     log: verbose ? line => stderr.write(`server: ${line}\n`) : undefined,
+    curve,
   })
+  server.on("refused", ({clientKey, address}) => stderr.write(`filemq: refused a client from ${address}: its CURVE key ${clientKey} is not in --allow\n`))
   try {
     await server.publish(dir, str(p, "alias", "/"))
     const endpoint = await server.bind(str(p, "bind", DEFAULT_ENDPOINT))
-    stdout.write(`serving ${dir} as ${str(p, "alias", "/")} on ${endpoint} (Ctrl-C to stop)\n`)
+    const security = curve ? ` with CURVE, server key ${curve.publicKey}${curve.allow ? `, ${curve.allow.size} client key${curve.allow.size === 1 ? "" : "s"} allowed` : ""}` : ""
+    stdout.write(`serving ${dir} as ${str(p, "alias", "/")} on ${endpoint}${security} (Ctrl-C to stop)\n`)
     server.on("change", (vpath, version) => stdout.write(version ? `published ${vpath} (${formatBytes(version.size)})\n` : `removed ${vpath}\n`))
     server.on("sent", info => stdout.write(`sent ${info.vpath} to ${info.client}${info.from > 0 ? ` (resumed at ${formatBytes(info.from)})` : ""}\n`))
     server.on("error", err => stderr.write(`filemq: ${err.message}\n`))
@@ -172,12 +193,27 @@ async function sync(p: Parsed, args: string[], stdout: Output, stderr: Output, i
   const [endpoint, dir] = args as [string, string]
   if (!/^(tcp|ipc):\/\//.test(endpoint)) throw new UsageError(`ENDPOINT must look like tcp://host:port, got ${endpoint}`)
   const verbose = p.flags.has("verbose")
-  const stop = untilStopped(io.signal)
+  const serverCert = p.flags.get("curve-server")
+  const secret = p.flags.get("curve-secret")
+  if (secret !== undefined && serverCert === undefined) throw new UsageError("--curve-secret needs --curve-server (the server's public certificate)")
+  const curve = typeof serverCert === "string" ? {serverKey: readCertificate(serverCert).publicKey, ...(typeof secret === "string" ? readSecretCertificate(secret) : {})} : null
+  // Stops on the caller's signal, or when the server turns us away.
+  const refusal = new AbortController()
+  if (io.signal?.aborted) refusal.abort()
+  io.signal?.addEventListener("abort", () => refusal.abort(), {once: true})
+  const stop = untilStopped(refusal.signal)
   const client = new FmqClient({
     inbox: dir,
     credit: num(p, "credit"),
     heartbeatMs: num(p, "heartbeat"),
     log: verbose ? line => stderr.write(`client: ${line}\n`) : undefined,
+    curve,
+  })
+  let refused: string | null = null
+  client.on("refused", why => {
+    refused = why
+    stderr.write(`filemq: ${why}\n`)
+    refusal.abort()
   })
   const progress = new Progress(stdout)
   client.on("progress", e => progress.progress(e))
@@ -193,12 +229,20 @@ async function sync(p: Parsed, args: string[], stdout: Output, stderr: Output, i
     await client.connect(endpoint)
     io.onReady?.({endpoint, client})
     const why = await stop.done
-    progress.finish(`${why === "abort" ? "stopping" : `${why}: stopping`} (${progress.files} files, ${formatBytes(progress.bytes)} received, ${progress.deleted} deleted)`)
-    return 0
+    progress.finish(`${refused !== null ? "refused: stopping" : why === "abort" ? "stopping" : `${why}: stopping`} (${progress.files} files, ${formatBytes(progress.bytes)} received, ${progress.deleted} deleted)`)
+    return refused !== null ? 1 : 0
   } finally {
     stop.dispose()
     await client.close()
   }
+}
+
+/** `filemq keygen NAME`: a new CURVE key pair as NAME (public) and NAME_secret. */
+function keygen(args: string[], stdout: Output): number {
+  if (args.length !== 1) throw new UsageError("keygen takes exactly one NAME")
+  const pair = writeCertificatePair(args[0]!)
+  stdout.write(`wrote ${pair.publicFile} (public key ${pair.publicKey}) and ${pair.secretFile} (keep it private)\n`)
+  return 0
 }
 
 /** Run as a program: `node dist/esm/filemq/cli.js serve DIR`. */

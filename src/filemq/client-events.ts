@@ -46,6 +46,8 @@ export interface ClientEvents {
   progress: [ProgressEvent]
   file: [FileEvent]
   deleted: [{vpath: string; rel: string; path: string}]
+  /** The server turned this client away in the handshake (CURVE key not allowed, security mismatch). */
+  refused: [reason: string]
   /** A file or name was refused (unsafe name, digest mismatch...). */
   rejected: [{vpath: string; reason: string}]
   /** The server reports nothing more queued for us. */

@@ -18,7 +18,7 @@
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {mkdir, realpath} from "node:fs/promises"
-import {Dealer} from "../index.js"
+import {curveKeyPair, Dealer} from "../index.js"
 import type {ClientEvents, ClientStats} from "./client-events.js"
 import {describe, encode, OP_CREATE, OP_DELETE, tryDecode, type FmqMessage, type FmqMessageInit} from "./codec.js"
 import {CreditWindow} from "./credit.js"
@@ -47,6 +47,11 @@ export interface ClientOptions {
   /** Record partial files bigger than this for resume after a crash (bytes; default 1,000,000). */
   resumeThreshold?: number
   log?: (line: string) => void
+  /**
+   * CURVE (curve.ts): the server's public key, and this client's key pair (a fresh one is made
+   * when absent; give one the server's allow-list names). Without it the client speaks NULL.
+   */
+  curve?: {serverKey: string; publicKey?: string; secretKey?: string} | null
 }
 
 type State = "closed" | "connecting" | "subscribing" | "ready"
@@ -54,7 +59,9 @@ type State = "closed" | "connecting" | "subscribing" | "ready"
 export class FmqClient extends EventEmitter<ClientEvents> {
   readonly stats: ClientStats = {filesReceived: 0, bytesReceived: 0, deleted: 0, rejected: 0, sessions: 0, resumed: 0}
   readonly inbox: string
-  private readonly opts: Required<Omit<ClientOptions, "inbox" | "log">>
+  private readonly opts: Required<Omit<ClientOptions, "inbox" | "log" | "curve">>
+  /** The DEALER's security options (CURVE keys), or none for NULL. */
+  private readonly security: {curveServerKey: string; curvePublicKey: string; curveSecretKey: string} | null
   private readonly logFn: ((line: string) => void) | null
   private readonly subs: string[] = []
   /** The inbox being written, from connect() on. */
@@ -88,6 +95,13 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     }
     this.logFn = options.log ?? null
     this.flow = new CreditWindow(this.opts.credit)
+    const curve = options.curve
+    if (curve) {
+      const own = curve.publicKey && curve.secretKey ? {publicKey: curve.publicKey, secretKey: curve.secretKey} : curveKeyPair()
+      this.security = {curveServerKey: curve.serverKey, curvePublicKey: own.publicKey, curveSecretKey: own.secretKey}
+    } else {
+      this.security = null
+    }
   }
 
   private log(line: string): void {
@@ -146,6 +160,8 @@ export class FmqClient extends EventEmitter<ClientEvents> {
       if (dealer && !dealer.closed) {
         try {
           dealer.linger = 200
+          // A DEALER with no peer (a server that refuses us, or is gone) would wait for one forever.
+          dealer.sendTimeout = 200
           await dealer.send(encode({id: "KTHXBAI"})).catch(() => {})
         } catch {
           // closed
@@ -195,8 +211,19 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     if (this.closed) return
     await this.writer?.abandon(true)
     this.dealer?.close()
-    const dealer = new Dealer({linger: 0})
+    const dealer = new Dealer({linger: 0, ...this.security})
     this.dealer = dealer
+    // Turned away in the handshake: a ZAP refusal of our key, or a security mismatch (NULL against
+    // CURVE). libzmq would retry forever; say why, once per cause (the socket keeps retrying).
+    let refusal = ""
+    const refused = (why: string) => {
+      if (why === refusal) return
+      refusal = why
+      this.log(`refused: ${why}`)
+      this.emit("refused", why)
+    }
+    dealer.events.on("handshake:error:auth", e => refused(`the server refused this client's CURVE key ${this.security?.curvePublicKey ?? ""} (${e.error.message})`))
+    dealer.events.on("handshake:error:protocol", e => refused(`security handshake failed: ${e.error.message}${this.security ? "" : " (does the server require CURVE?)"}`))
     let handshakes = 0
     dealer.events.on("handshake", () => {
       // A new connection after the first: the server may have restarted and has no state for us.

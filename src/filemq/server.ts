@@ -16,8 +16,9 @@
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
 import {resolve} from "node:path"
-import {Router} from "../index.js"
+import {Context, Router} from "../index.js"
 import {clipUtf8, describe, encode, tryDecode, type FmqMessage, type FmqMessageInit} from "./codec.js"
+import {Authenticator} from "./curve.js"
 import {Dispatcher} from "./dispatch.js"
 import {readIcanhaz} from "./extensions.js"
 import {Mounts, type Mount} from "./mounts.js"
@@ -44,6 +45,11 @@ export interface ServerOptions {
   sendHighWaterMark?: number
   /** Debug log (one line per event). */
   log?: (line: string) => void
+  /**
+   * CURVE (curve.ts): the server's key pair, and the client public keys it admits (null: any client
+   * that speaks CURVE with this server key). Without it the server speaks NULL, as the C server.
+   */
+  curve?: {publicKey: string; secretKey: string; allow?: ReadonlySet<string> | null} | null
 }
 
 export interface ServerStats {
@@ -57,13 +63,17 @@ export interface ServerStats {
 export interface ServerEvents {
   /** A file was published or deleted in one of the trees. */
   change: [vpath: string, version: FileVersion | null]
+  /** A CURVE client was turned away: its key is not on the allow-list. */
+  refused: [info: {clientKey: string; address: string}]
   /** A whole file (or its resumed tail) went to a client. */
   sent: [info: {client: string; vpath: string; size: number; from: number}]
   error: [err: Error]
 }
 
 export class FmqServer extends EventEmitter<ServerEvents> {
-  readonly options: Required<Omit<ServerOptions, "log">> & {log: ((line: string) => void) | null}
+  readonly options: Required<Omit<ServerOptions, "log" | "curve">> & {log: ((line: string) => void) | null}
+  private readonly curve: ServerOptions["curve"]
+  private authenticator: Authenticator | null = null
   readonly stats: ServerStats = {clients: 0, filesSent: 0, bytesSent: 0, deletesSent: 0, rtfmSent: 0}
   private readonly mounts = new Mounts()
   private readonly peers = new Map<string, Peer>()
@@ -84,6 +94,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       sendHighWaterMark: options.sendHighWaterMark ?? 8,
       log: options.log ?? null,
     }
+    this.curve = options.curve ?? null
     this.dispatch = new Dispatcher({
       router: () => this.router,
       mounts: this.mounts,
@@ -133,7 +144,18 @@ export class FmqServer extends EventEmitter<ServerEvents> {
   async bind(endpoint = DEFAULT_ENDPOINT): Promise<string> {
     if (this.closed) throw new Error("server is closed")
     if (!this.router) {
-      this.router = new Router({linger: 0, mandatory: true, sendTimeout: 0, sendHighWaterMark: this.options.sendHighWaterMark})
+      const curve = this.curve
+      // With CURVE, a context of our own: its ZAP handler (inproc://zeromq.zap.01) is this server's alone.
+      const context = curve ? new Context() : undefined
+      if (curve?.allow) {
+        this.authenticator = new Authenticator(context!, curve.allow, (clientKey, address) => {
+          this.log(`refused client ${address}: key ${clientKey} is not allowed`)
+          this.emit("refused", {clientKey, address})
+        })
+        await this.authenticator.start()
+      }
+      const security = curve ? {curveServer: true, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey, zapDomain: "filemq", ...(context ? {context} : {})} : {}
+      this.router = new Router({linger: 0, mandatory: true, sendTimeout: 0, sendHighWaterMark: this.options.sendHighWaterMark, ...security})
       this.receiving = this.receiveLoop(this.router)
       const sweep = Math.max(50, Math.min(5000, Math.floor(this.options.timeoutMs / 2)))
       this.expiryTimer = setInterval(() => this.expire(), sweep)
@@ -153,6 +175,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     for (const peer of [...this.peers.values()]) this.drop(peer, "server closing")
     this.router?.close()
     await this.receiving?.catch(() => {})
+    await this.authenticator?.close()
   }
 
   private onTreeChange(mount: Mount, rel: string, version: FileVersion | null): void {
