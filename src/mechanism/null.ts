@@ -36,16 +36,21 @@ export class NullMechanism implements Mechanism, AuthResult {
   /** ZAP is asked only when a domain is set (libzmq's zap_required). */
   private readonly zapRequired: boolean
 
+  /** Our READY, encoded once per socket by the caller (security.ts), or here from the properties. */
+  private readonly ready: Buffer
+
   constructor(
-    private readonly properties: Properties,
+    properties: Properties,
     private readonly zap: NullZapOptions = {},
+    ready?: Buffer,
   ) {
     this.zapRequired = (zap.domain ?? "") !== ""
+    this.ready = ready ?? encodeReady(properties)
   }
 
   start(): Buffer[] {
     // With ZAP, our READY waits for the authenticator's verdict.
-    return this.zapRequired ? [] : [encodeReady(this.properties)]
+    return this.zapRequired ? [] : [this.ready]
   }
 
   onCommand(command: Command): Buffer[] | Promise<Buffer[]> {
@@ -64,11 +69,11 @@ export class NullMechanism implements Mechanism, AuthResult {
             throw new ZmtpError("ERR_ZMTP_UNSPECIFIED", "ZAP domain set and enforced, but no ZAP handler is bound", {kind: "other"})
           }
           this.complete = true
-          return [encodeReady(this.properties)]
+          return [this.ready]
         }
         return authenticateThen(this, this.zap, "NULL", [], () => {
           this.complete = true
-          return [encodeReady(this.properties)]
+          return [this.ready]
         })
       case "ERROR": {
         const reason = parseError(command.data)

@@ -28,8 +28,9 @@ export class BoundEndpoint {
 
   private accepted(stream: Connection): void {
     const host = this.host
-    // ZMQ_TCP_ACCEPT_FILTER: a peer outside the allowed networks is closed at once.
-    if (host.closed || (stream.remoteAddress && !host.options.acceptsPeer(stream.remoteAddress))) {
+    // ZMQ_TCP_ACCEPT_FILTER: a peer outside the allowed networks is closed at once. The peer's
+    // address costs a getpeername: asked only when there is a filter to apply.
+    if (host.closed || (host.options.tcpAcceptFilter.length !== 0 && stream.remoteAddress && !host.options.acceptsPeer(stream.remoteAddress))) {
       stream.destroy()
       return
     }

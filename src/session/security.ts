@@ -7,11 +7,12 @@
 import {Buffer} from "node:buffer"
 import type {Context} from "../context.js"
 import {CurveClient, CurveMissingKeys, CurveServer} from "../mechanism/curve.js"
-import type {Mechanism} from "../mechanism/mechanism.js"
+import type {Mechanism, Properties} from "../mechanism/mechanism.js"
 import {NullMechanism} from "../mechanism/null.js"
 import {PlainClient, PlainServer} from "../mechanism/plain.js"
 import {encodeZapRequest, parseZapReply, ZapProtocolError, type ZapOptions, type ZapReply, type ZapRequest} from "../mechanism/zap.js"
 import type {SocketOptions} from "../sockets/sockopt.js"
+import {encodeReady} from "../wire/command.js"
 import {sendsIdentity, type SocketTypeName} from "../wire/socket-type.js"
 
 /** 27/ZAP: where the application's authentication handler is bound. */
@@ -31,16 +32,55 @@ export function setZapDealerFactory(factory: (context: Context) => ZapDealer): v
   newDealer = factory
 }
 
-/** The security mechanism for one new connection (throws for missing keys and the like). */
-export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: string): Mechanism {
+/** A socket's own handshake properties, and the NULL READY that carries them. */
+interface OwnProperties {
+  type: SocketTypeName
+  routingId: Buffer | null
+  metadataSize: number
+  properties: Properties
+  /** Encoded on first use: only NULL sends it as it is (PLAIN and CURVE wrap the properties). */
+  ready: Buffer | null
+}
+
+/**
+ * Per socket (its options object), not per connection: a ROUTER accepting 1,000 peers sends them
+ * all the same READY, as libzmq's mechanism_t builds it from the same options each time. Stale when
+ * what goes into it changes: the type, ZMQ_ROUTING_ID (a new Buffer each time it is set) or
+ * ZMQ_METADATA (a key is only ever added, libzmq's std::map insert, so the size tells). The Buffers
+ * are only ever written to streams, which copy or send them, never alter them.
+ */
+const own = new WeakMap<SocketOptions, OwnProperties>()
+/**
+ * Sockets with neither a routing id nor metadata (most of them) send the same properties as every
+ * other socket of their type: one entry per type. 1,000 DEALERs in a process then encode one READY.
+ */
+const plain = new Map<SocketTypeName, OwnProperties>()
+
+function ownProperties(o: SocketOptions, type: SocketTypeName): OwnProperties {
+  const shared = o.routingId === null && o.metadata.size === 0
+  const cached = shared ? plain.get(type) : own.get(o)
+  if (cached && cached.type === type && cached.routingId === o.routingId && cached.metadataSize === o.metadata.size) return cached
   const properties: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
   if (sendsIdentity(type)) properties.push(["Identity", o.routingId ?? Buffer.alloc(0)])
   for (const [name, value] of o.metadata) properties.push([name, value])
+  const fresh = {type, routingId: o.routingId, metadataSize: o.metadata.size, properties, ready: null}
+  if (shared) plain.set(type, fresh)
+  else own.set(o, fresh)
+  return fresh
+}
+
+/**
+ * The security mechanism for one new connection (throws for missing keys and the like).
+ * `peerAddress` is asked only when ZAP needs it (a getpeername per connection otherwise).
+ */
+export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: () => string): Mechanism {
+  const mine = ownProperties(o, type)
+  const properties = mine.properties
   const zap = (): ZapOptions => ({
     // With no handler bound, PLAIN refuses everyone and CURVE accepts everyone, as libzmq does.
     authenticate: context.inproc.isBound(ZAP_ENDPOINT) ? request => zapOverInproc(context, request) : undefined,
     domain: o.zapDomain ?? "",
-    address: peerAddress,
+    address: peerAddress(),
     routingId: o.routingId ?? undefined,
   })
   switch (o.mechanism) {
@@ -53,7 +93,8 @@ export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context:
       if (!o.curveServerKey) return new CurveMissingKeys(false, "A CURVE client needs curveServerKey")
       return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
     default:
-      return new NullMechanism(properties, o.zapDomain ? {...zap(), enforceDomain: o.zapEnforceDomain} : {})
+      mine.ready ??= encodeReady(properties)
+      return new NullMechanism(properties, o.zapDomain ? {...zap(), enforceDomain: o.zapEnforceDomain} : {}, mine.ready)
   }
 }
 

@@ -34,7 +34,7 @@ export function startEngine(host: SessionHost, stream: Connection, address: stri
   const o = host.options
   let mechanism: Mechanism
   try {
-    mechanism = chooseMechanism(o, host.typeName, host.context, stream.remoteAddress ?? "")
+    mechanism = chooseMechanism(o, host.typeName, host.context, () => stream.remoteAddress ?? "")
   } catch (e) {
     stream.destroy()
     const err = e instanceof ZmtpError ? e : new ZmtpError("ERR_ZMTP_UNSPECIFIED", (e as Error).message, {kind: "other"})

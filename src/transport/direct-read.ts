@@ -12,7 +12,7 @@
  */
 import {Buffer} from "node:buffer"
 import net from "node:net"
-import {takeAcceptedHandle} from "./node-internals.js"
+import {takeAcceptedHandle, type UserBufferHandle} from "./node-internals.js"
 
 /** The connection reading from the stream (a ZMTP engine). */
 export interface DirectSink {
@@ -165,6 +165,15 @@ export function acceptDirect(accepted: net.Socket): net.Socket {
     accepted.resume()
     return accepted
   }
+  return socketOnHandle(handle)
+}
+
+/**
+ * The net.Socket, reading through a new DirectReader, for a handle just accepted (taken from a
+ * socket Node made, or straight from the listening handle: node-internals.ts takeOverAccept). It
+ * starts reading at once.
+ */
+export function socketOnHandle(handle: UserBufferHandle): net.Socket {
   const reader = new DirectReader()
   const stream = new net.Socket({handle, onread: reader.onread, readable: true, writable: true} as net.SocketConstructorOpts)
   return reader.bind(stream)

@@ -10,6 +10,12 @@
  * - socket._handle: an accepted connection's handle, moved into a net.Socket made with the `onread`
  *   option (which net.Server lacks) so that large bodies are read straight into their memory
  *   (direct-read.ts).
+ * - server._handle.onconnection: the listening handle's accept callback (libuv's connection wrap
+ *   looks it up on the handle at every accept). Taken over, each accepted handle goes straight into
+ *   the one net.Socket we read it through, as libzmq's tcp_listener_t hands an accepted fd to its
+ *   engine: Node's own path first builds a net.Socket of its own (a Duplex, its options, the
+ *   server's bookkeeping), emits 'connection', and we then throw that socket away for ours. On
+ *   1,000 connections that was about a quarter of a ROUTER's CPU.
  */
 import net from "node:net"
 import {getSystemErrorName} from "node:util"
@@ -67,4 +73,42 @@ export function takeAcceptedHandle(accepted: net.Socket): UserBufferHandle | nul
   slot._handle = null
   accepted.destroy()
   return handle as UserBufferHandle
+}
+
+/** A listening server handle (libuv TCP or pipe wrap) and its accept callback. */
+interface ListeningHandle {
+  onconnection?: unknown
+}
+
+/** A handle libuv accepted, as the listening handle's accept callback receives it. */
+type AcceptedHandle = {useUserBuffer?: unknown} | undefined
+
+let acceptTakeover = true
+
+/**
+ * Turns the accept takeover off (or back on) for servers that start listening after the call.
+ * Tests use it to run the public 'connection' path, the one Bun and Deno take, on this Node.
+ */
+export function setAcceptTakeover(enabled: boolean): void {
+  acceptTakeover = enabled
+}
+
+/**
+ * Has a listening `server` hand each accepted connection's handle to `accept` instead of making a
+ * net.Socket and emitting 'connection'. A handle that cannot read into memory we name, and an
+ * accept error (EMFILE and the like), go down Node's own path as before, so the server's
+ * 'connection' and 'error' listeners must stay. false: this server has no handle to take over
+ * (the 'connection' path stays, for every connection).
+ */
+export function takeOverAccept(server: net.Server, accept: (handle: UserBufferHandle) => void): boolean {
+  if (!acceptTakeover) return false
+  const handle = (server as unknown as {_handle?: ListeningHandle | null})._handle
+  const nodes = handle?.onconnection
+  if (!handle || typeof nodes !== "function") return false
+  handle.onconnection = function (this: unknown, err: number, client: AcceptedHandle): unknown {
+    if (err || !client || typeof client.useUserBuffer !== "function") return nodes.call(this, err, client)
+    accept(client as UserBufferHandle)
+    return undefined
+  }
+  return true
 }

@@ -9,8 +9,8 @@ import {networkInterfaces} from "node:os"
 import {unlinkSync} from "node:fs"
 import {errnoError, fromSystemError} from "../errors.js"
 import {formatIpc, formatTcp, formatWs, type Endpoint, type WsEndpoint} from "./endpoint.js"
-import {acceptDirect, connectDirect} from "./direct-read.js"
-import {bindTcpHandle} from "./node-internals.js"
+import {acceptDirect, connectDirect, socketOnHandle} from "./direct-read.js"
+import {bindTcpHandle, takeOverAccept} from "./node-internals.js"
 import {BROWSER} from "../platform.js"
 import {dialBrowserWs} from "./browser-dial.js"
 import {acceptTls, connectTls, serverContext, type TlsOptions} from "./tls.js"
@@ -136,15 +136,16 @@ export class StreamListener {
         error => this.emit({type: "handshake:error:protocol", address: this.address, error}),
       )
     }
-    // pauseOnConnect: nothing is read before acceptDirect has moved the connection to a socket
-    // that reads large bodies in place (ws:// reads through node:http and the ZwsStream instead).
-    const server = net.createServer({noDelay: true, pauseOnConnect: true}, accepted => {
-      const stream = isWs(endpoint) ? accepted : acceptDirect(accepted)
+    const accept = (stream: net.Socket) => {
       tune(stream, endpoint, this.opts)
       this.emit({type: "accept", address: this.address})
       if (this.upgrades) this.upgrades.accept(tlsContext ? acceptTls(stream, tlsContext) : stream)
       else this.onAccepted(stream, this)
-    })
+    }
+    // The public path, for what finish() does not take over (ws://, a Node without the internal):
+    // pauseOnConnect, so nothing is read before acceptDirect has moved the connection to a socket
+    // that reads large bodies in place (ws:// reads through node:http and the ZwsStream instead).
+    const server = net.createServer({noDelay: true, pauseOnConnect: true}, accepted => accept(isWs(endpoint) ? accepted : acceptDirect(accepted)))
     this.pending = server
     let finished = false
     const finish = () => {
@@ -155,6 +156,8 @@ export class StreamListener {
       server.on("error", () => {})
       server.unref()
       this.server = server
+      // tcp and ipc: each accepted handle goes straight into the socket that reads it in place.
+      if (!isWs(endpoint)) takeOverAccept(server, handle => accept(socketOnHandle(handle)))
       if (endpoint.protocol === "tcp") {
         const info = server.address() as net.AddressInfo
         this.address = formatTcp(info.address, info.port)
