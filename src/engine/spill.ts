@@ -23,7 +23,7 @@
  * cache is trusted: a power loss is not covered (no fsync).
  */
 import {Buffer} from "node:buffer"
-import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync} from "node:fs"
+import {closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync} from "node:fs"
 import {join} from "node:path"
 import type {Msg} from "./pipe.js"
 import {crc32} from "./crc32.js"
@@ -66,6 +66,8 @@ export class Spill {
   private closed = false
   /** Bytes on disk plus buffered, for the budget. */
   private bytes = 0
+  /** The disk refused a write: no more appends (see flush()). */
+  failure: Error | null = null
 
   /**
    * Opens (creating it if need be) the log in `dir`. A log left by an earlier run is kept to be
@@ -92,7 +94,7 @@ export class Spill {
 
   /** Below the budget: the next message is accepted (it may overshoot the budget by itself). */
   get hasRoom(): boolean {
-    return !this.closed && this.bytes < this.budget
+    return !this.closed && this.failure === null && this.bytes < this.budget
   }
 
   /** Bytes the log holds (on disk and buffered). */
@@ -111,9 +113,14 @@ export class Spill {
     const size = RECORD_HEADER + payload
     if (this.buffer === null) this.buffer = Buffer.allocUnsafe(WRITE_BUFFER)
     if (this.buffered + size > this.buffer.length) this.flush()
-    // A record larger than the buffer gets a buffer of its own, written at once.
-    const target = size > this.buffer.length ? Buffer.allocUnsafe(size) : this.buffer
-    const start = target === this.buffer ? this.buffered : 0
+    if (this.buffered + size > this.buffer.length) {
+      // One record larger than the buffer, or a disk that refused the flush: a buffer that fits.
+      const bigger = Buffer.allocUnsafe(this.buffered + size)
+      this.buffer.copy(bigger, 0, 0, this.buffered)
+      this.buffer = bigger
+    }
+    const target = this.buffer
+    const start = this.buffered
     let at = start + RECORD_HEADER
     target.writeUInt32BE(count, at)
     at += 4
@@ -126,11 +133,11 @@ export class Spill {
     target.writeUInt32BE(payload, start)
     target.writeUInt32BE(crc32(target.subarray(start + RECORD_HEADER, at)), start + 4)
     this.bytes += size
-    if (target !== this.buffer) {
-      this.writeOut(target)
+    this.buffered = at
+    if (target.length > WRITE_BUFFER) {
+      this.flush() // a large record goes out at once, and its buffer with it
       return
     }
-    this.buffered = at
     if (!this.flushScheduled) {
       // The end of the tick writes what gathered, so a crash loses at most one tick of appends.
       this.flushScheduled = true
@@ -141,13 +148,23 @@ export class Spill {
     }
   }
 
-  /** Writes the buffered appends to the current segment. */
+  /**
+   * Writes the buffered appends to the current segment. A disk that refuses (ENOSPC, EIO, EMFILE)
+   * sets `failure`: nothing more is appended (the socket's HWM action applies again), and what is
+   * buffered stays in memory, where read() takes it from once the disk's records are done.
+   */
   flush(): void {
-    if (this.buffered === 0 || this.buffer === null) return
-    const n = this.buffered
+    if (this.buffered === 0 || this.buffer === null || this.failure !== null) return
+    try {
+      this.writeOut(this.buffer.subarray(0, this.buffered))
+    } catch (e) {
+      this.failure = e as Error
+      return
+    }
     this.buffered = 0
-    this.writeOut(this.buffer.subarray(0, n))
-    // The buffer is reused at once: writeSync has copied it into the page cache.
+    // The buffer is reused at once (writeSync has copied it into the page cache); one grown for
+    // a large record is let go.
+    if (this.buffer.length > WRITE_BUFFER) this.buffer = null
   }
 
   private writeOut(bytes: Buffer): void {
@@ -161,7 +178,17 @@ export class Spill {
       this.segments.push(seg)
       this.writeSeg = seg
     }
-    for (let off = 0; off < bytes.length; ) off += writeSync(this.writeFd, bytes, off, bytes.length - off, seg.size + off)
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.writeFd, bytes, off, bytes.length - off, seg.size + off)
+    } catch (e) {
+      // What part of it went to disk is cut off again, so no later start reads it twice.
+      try {
+        ftruncateSync(this.writeFd, seg.size)
+      } catch {
+        // The records there are checked on reading anyway.
+      }
+      throw e
+    }
     seg.size += bytes.length
   }
 
@@ -174,16 +201,26 @@ export class Spill {
     while (taken < most && !this.closed) {
       this.flush()
       const seg = this.segments[0]
-      if (seg === undefined) break
+      if (seg === undefined || (this.readPos >= seg.size && seg === this.writeSeg)) {
+        // The disk's records are done; after a failed write the rest is in memory.
+        if (this.failure !== null && this.buffered > 0) taken += this.readBuffered(most - taken, take)
+        break
+      }
       if (this.readPos >= seg.size) {
-        if (seg === this.writeSeg) break
         this.dropSegment()
         continue
       }
-      if (this.readFd < 0) this.readFd = seg === this.writeSeg ? this.writeFd : openSync(seg.path, "r")
-      const want = Math.min(seg.size - this.readPos, READ_CHUNK)
-      let chunk = Buffer.allocUnsafe(want)
-      let got = readSync(this.readFd, chunk, 0, want, this.readPos)
+      let chunk: Buffer
+      let got: number
+      try {
+        if (this.readFd < 0) this.readFd = seg === this.writeSeg ? this.writeFd : openSync(seg.path, "r")
+        const want = Math.min(seg.size - this.readPos, READ_CHUNK)
+        chunk = Buffer.allocUnsafe(want)
+        got = readSync(this.readFd, chunk, 0, want, this.readPos)
+      } catch {
+        this.badRecord(seg) // unreadable (EIO...): what is left of this segment is lost, not the process
+        continue
+      }
       let at = 0
       while (taken < most && at + RECORD_HEADER <= got) {
         const length = chunk.readUInt32BE(at)
@@ -197,7 +234,11 @@ export class Spill {
           if (at > 0) break // the rest of the chunk goes with the next read
           // One record larger than a chunk: read it whole.
           chunk = Buffer.allocUnsafe(RECORD_HEADER + length)
-          got = readSync(this.readFd, chunk, 0, chunk.length, this.readPos)
+          try {
+            got = readSync(this.readFd, chunk, 0, chunk.length, this.readPos)
+          } catch {
+            got = 0
+          }
           if (got < chunk.length) {
             this.badRecord(seg)
             at = got = 0
@@ -220,9 +261,35 @@ export class Spill {
       if (at === 0 && got !== 0) break
     }
     // All read: start afresh, so a drained log takes no disk.
+    if (this.failure !== null) return this.cursorAfter(taken)
     const head = this.segments[0]
     if (head !== undefined && head === this.writeSeg && this.buffered === 0 && this.readPos >= head.size) this.dropSegment()
+    return this.cursorAfter(taken)
+  }
+
+  private cursorAfter(taken: number): number {
     if (taken > 0) this.writeCursor()
+    return taken
+  }
+
+  /** After a failed write: up to `most` of the records still in the write buffer (copied out). */
+  private readBuffered(most: number, take: (msg: Msg) => void): number {
+    const buffer = this.buffer!
+    let at = 0
+    let taken = 0
+    while (taken < most && at < this.buffered) {
+      const end = at + RECORD_HEADER + buffer.readUInt32BE(at)
+      const msg = this.decode(buffer, at + RECORD_HEADER, end, buffer.readUInt32BE(at + 4))
+      // The buffer is reused: the message gets its own copies.
+      if (msg !== null) {
+        take(msg.map(f => Buffer.from(f)))
+        taken++
+      }
+      at = end
+    }
+    buffer.copy(buffer, 0, at, this.buffered)
+    this.buffered -= at
+    this.bytes -= at
     return taken
   }
 
@@ -261,7 +328,11 @@ export class Spill {
     this.readFd = -1
     this.bytes -= Math.max(0, seg.size - this.readPos)
     this.readPos = 0
-    unlinkSync(seg.path)
+    try {
+      unlinkSync(seg.path)
+    } catch {
+      // Already gone, or the directory was taken away: nothing to give back.
+    }
   }
 
   private writeCursor(): void {
@@ -271,8 +342,12 @@ export class Spill {
     b.writeUInt32BE(Math.floor(this.readPos / 2 ** 32), 4)
     b.writeUInt32BE(this.readPos % 2 ** 32, 8)
     b.writeUInt32BE(crc32(b.subarray(0, 12)), 12)
-    if (this.cursorFd < 0) this.cursorFd = openSync(join(this.dir, "cursor"), "w")
-    writeSync(this.cursorFd, b, 0, CURSOR_SIZE, 0)
+    try {
+      if (this.cursorFd < 0) this.cursorFd = openSync(join(this.dir, "cursor"), "w")
+      writeSync(this.cursorFd, b, 0, CURSOR_SIZE, 0)
+    } catch {
+      // Without it, a restart delivers from the last cursor that was written: some twice.
+    }
   }
 
   /** Picks up the segments and the cursor an earlier run left. */

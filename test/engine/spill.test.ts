@@ -6,7 +6,7 @@
 import {afterAll, describe, expect, test} from "vitest"
 import fc from "fast-check"
 import {Buffer} from "node:buffer"
-import {appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from "node:fs"
+import {appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync} from "node:fs"
 import {tmpdir} from "node:os"
 import {join} from "node:path"
 import * as zlib from "node:zlib"
@@ -169,4 +169,19 @@ test("crc32: the table and zlib agree", () => {
     }),
   )
   expect(crc32Table(Buffer.from("123456789"))).toBe(0xcbf43926)
+})
+
+test("a disk that refuses a write (ENOSPC): no more appends, and what was accepted is still delivered, in order", () => {
+  // Segments of 1 KiB, the second of them /dev/full: every write to it fails with ENOSPC.
+  const small = new Spill(fresh(), 1 << 30, false, 1024)
+  for (let i = 0; i < 10; i++) small.append(numbered(i))
+  small.flush() // segment 1 is full (over 1 KiB): the next flush opens segment 2
+  symlinkSync("/dev/full", join(small.dir, "0000000002.seg"))
+  for (let i = 10; i < 20; i++) small.append(numbered(i))
+  small.flush()
+  expect(small.failure).toMatchObject({code: "ENOSPC"})
+  expect(small.hasRoom).toBe(false)
+  expect(readAll(small).map(m => m[0]!.readUInt32BE(0))).toEqual(Array.from({length: 20}, (_, i) => i))
+  expect(small.empty).toBe(true)
+  small.close(true)
 })
