@@ -188,7 +188,11 @@ export class Pipe {
     let spill = this.spill
     if (this.outCount < this.sendHwm && (spill === null || spill.empty)) return null
     if (spill === null) spill = this.spill = this.spillSource!.open(this, true)
-    if (spill === null) return null
+    if (spill === null) {
+      // No log to be had (the directory refused it, or the socket is closing): plain HWM from now on.
+      this.spillSource = null
+      return null
+    }
     if (!spill.hasRoom) return spill.empty ? null : false
     spill.append(parts)
     return true

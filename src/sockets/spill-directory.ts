@@ -61,9 +61,15 @@ export class SpillDirectory implements SpillSource {
     if (key !== null && this.inUse.has(key)) key = null
     if (!create && (key === null || !this.recover || !existsSync(join(this.dir, key)))) return null
     if (key === null) key = `a-${++this.anonymous}`
+    let spill: Spill
+    try {
+      spill = new Spill(join(this.dir, key), this.budget, this.recover && !key.startsWith("a-"))
+    } catch {
+      return null // the directory refused (ENOSPC, EACCES...): this peer has no log
+    }
     this.inUse.add(key)
     this.keyOf.set(pipe, key)
-    return new Spill(join(this.dir, key), this.budget, this.recover && !key.startsWith("a-"))
+    return spill
   }
 
   keeps(pipe: Pipe): boolean {
