@@ -14,9 +14,9 @@
  * others keep being served; EHOSTUNREACH means the client has gone, and its state is dropped.
  */
 import {Buffer} from "node:buffer"
-import type {FileHandle} from "node:fs/promises"
 import {open} from "node:fs/promises"
 import {join} from "node:path"
+import {SYNC_MAX, SyncFile, type FileLike} from "./sync-file.js"
 import type {Router} from "../index.js"
 import {encode, encodeCheezburgerRoom, OP_CREATE, OP_DELETE, type FmqMessageInit, type Hash} from "./codec.js"
 import {fileHeaders, withQueue} from "./extensions.js"
@@ -143,9 +143,10 @@ export class Dispatcher {
       if (!found) continue // deleted meanwhile: a delete patch follows
       const {mount, version} = found
       if (peer.known.get(vpath) === version.sha1) continue
-      let handle: FileHandle
+      let handle: FileLike
       try {
-        handle = await open(join(mount.tree.root, ...version.rel.split("/")), "r")
+        const path = join(mount.tree.root, ...version.rel.split("/"))
+        handle = version.size <= SYNC_MAX ? new SyncFile(path, "r") : await open(path, "r")
       } catch {
         continue // gone: the tree will publish the delete
       }

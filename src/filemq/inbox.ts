@@ -13,15 +13,15 @@
  */
 import {createHash, type Hash as Hasher} from "node:crypto"
 import type {EventEmitter} from "node:events"
-import {constants} from "node:fs"
-import type {FileHandle} from "node:fs/promises"
-import {lstat, open, rename, unlink} from "node:fs/promises"
+import {constants, lstatSync, renameSync, type Stats} from "node:fs"
+import {lstat, open, unlink} from "node:fs/promises"
 import {basename, join, relative, sep} from "node:path"
 import type {ClientEvents, ClientStats} from "./client-events.js"
 import type {Cheezburger} from "./codec.js"
 import {headerSha1, numberHeader} from "./extensions.js"
 import type {Manifest} from "./manifest.js"
 import {existingParent, isUnder, partName, pruneEmptyDirs, relativeTo, safeParent, safeSegments} from "./paths.js"
+import {SYNC_MAX, SyncFile, type FileLike} from "./sync-file.js"
 import {sha1File} from "./tree.js"
 
 /** What the inbox needs of the client's session. */
@@ -49,7 +49,7 @@ interface Incoming {
   rel: string
   target: string
   tmp: string
-  handle: FileHandle
+  handle: FileLike
   sha1: string | null
   size: number
   written: number
@@ -69,6 +69,12 @@ export class Inbox {
   private readonly retries = new Map<string, number>()
   /** Files refused because something was in the way: a delete that clears the way retries them. */
   private readonly blocked = new Set<string>()
+  /**
+   * Parent directories already checked by safeParent (inbox-relative → real path). Looking one up
+   * again costs one lstat (is it still a plain directory?) instead of a walk of every component
+   * and a realpath (tree B: most of the client's remaining syscalls).
+   */
+  private readonly parents = new Map<string, string>()
 
   constructor(
     /** The inbox's realpath. */
@@ -183,6 +189,26 @@ export class Inbox {
     if (end) await this.complete(cur, msg)
   }
 
+  /** The checked parent directory of `segments` (made if missing), or null when the file is refused. */
+  private async parentOf(vpath: string, segments: string[]): Promise<string | null> {
+    const key = segments.slice(0, -1).join("/")
+    const known = this.parents.get(key)
+    if (known !== undefined) {
+      const st = lstatOrNull(join(this.root, ...segments.slice(0, -1)))
+      if (st?.isDirectory()) return known
+      this.parents.delete(key) // replaced (a symlink now, or gone): check it all again
+    }
+    const where = await safeParent(this.root, segments)
+    if (!("dir" in where)) {
+      if (where.blocked === "escape") this.reject(vpath, "path leads outside the inbox")
+      else this.retryLater(vpath, "a file is in the way of its directory", true)
+      return null
+    }
+    if (this.parents.size >= 10_000) this.parents.clear()
+    this.parents.set(key, where.dir)
+    return where.dir
+  }
+
   /** Opens the temp file for the first chunk of a file; null when the file is refused. */
   private async begin(msg: Cheezburger): Promise<Incoming | null> {
     const vpath = msg.filename
@@ -191,13 +217,8 @@ export class Inbox {
       this.reject(vpath, "unsafe or unsubscribed name")
       return null
     }
-    const where = await safeParent(this.root, segments)
-    if (!("dir" in where)) {
-      if (where.blocked === "escape") this.reject(vpath, "path leads outside the inbox")
-      else this.retryLater(vpath, "a file is in the way of its directory", true)
-      return null
-    }
-    const parent = where.dir
+    const parent = await this.parentOf(vpath, segments)
+    if (parent === null) return null
     const name = segments[segments.length - 1]!
     const target = join(parent, name)
     const tmp = join(parent, partName(name, () => createHash("sha1").update(name).digest("hex")))
@@ -205,7 +226,7 @@ export class Inbox {
     const size = numberHeader(msg, "SIZE")
     const rel = relative(this.root, target).split(sep).join("/")
     const m = this.manifest
-    let handle: FileHandle
+    let handle: FileLike
     let written = 0
     let hasher: Hasher | null = createHash("sha1")
     if (msg.offset !== 0) {
@@ -228,7 +249,9 @@ export class Inbox {
     }
     try {
       if (msg.offset === 0) {
-        handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644)
+        const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW
+        // sync-file.ts: a small file is written with synchronous calls (no thread-pool round trips).
+        handle = size >= 0 && size <= SYNC_MAX ? new SyncFile(tmp, flags, 0o644) : await open(tmp, flags, 0o644)
       } else {
         handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644)
         hasher = null
@@ -268,10 +291,14 @@ export class Inbox {
     const m = this.manifest
     const finalSize = msg.chunk.length === 0 ? msg.offset : msg.offset + msg.chunk.length
     let digest: string
+    let mtimeMs: number
     try {
-      await cur.handle.truncate(finalSize)
+      // A file written from 0 into a fresh (O_TRUNC) temp file has its size already.
+      if (cur.from !== 0 || cur.written !== finalSize) await cur.handle.truncate(finalSize)
       const mtime = numberHeader(msg, "MTIME")
       if (mtime >= 0) await cur.handle.utimes(new Date(), new Date(mtime))
+      // The mtime as the filesystem stored it (rename keeps it), for the manifest.
+      mtimeMs = (await cur.handle.stat()).mtimeMs
       await cur.handle.close()
       digest = cur.hasher && cur.written === finalSize ? cur.hasher.digest("hex").toUpperCase() : await sha1File(cur.tmp)
     } catch (e) {
@@ -288,15 +315,17 @@ export class Inbox {
       return
     }
     try {
-      const st = await lstat(cur.target).catch(() => null)
-      if (st?.isDirectory()) {
+      // Synchronous: a rename takes µs, and awaited it would wait on the thread pool. A directory
+      // in the way makes it fail (EISDIR, or ENOTEMPTY/EEXIST for a non-empty one).
+      try {
+        renameSync(cur.tmp, cur.target)
+      } catch (e) {
+        if (!lstatOrNull(cur.target)?.isDirectory()) throw e
         await unlink(cur.tmp).catch(() => {})
         this.retryLater(cur.vpath, "a directory is in the way", true)
         return
       }
-      await rename(cur.tmp, cur.target)
-      const after = await lstat(cur.target)
-      m.files.set(cur.vpath, {rel: cur.rel, sha1: digest, size: finalSize, mtimeMs: after.mtimeMs})
+      m.files.set(cur.vpath, {rel: cur.rel, sha1: digest, size: finalSize, mtimeMs})
     } catch (e) {
       await unlink(cur.tmp).catch(() => {})
       this.retryLater(cur.vpath, (e as Error).message)
@@ -351,5 +380,13 @@ export class Inbox {
       }
     }
     if (numberHeader(msg, "QUEUE-FILES") === 0) this.host.events.emit("idle")
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path)
+  } catch {
+    return null
   }
 }

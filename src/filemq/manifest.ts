@@ -88,8 +88,11 @@ export class Manifest {
     return m
   }
 
-  /** Saves within `delayMs` (coalescing many changes into one write). */
-  scheduleSave(delayMs = 200): void {
+  /**
+   * Saves within `delayMs` (coalescing many changes into one write). The manifest is written
+   * whole, so the default wait grows with it: 200 ms, or 1 ms per 10 files (10,000 files: 1 s).
+   */
+  scheduleSave(delayMs = Math.max(200, this.files.size / 10)): void {
     this.dirty = true
     if (this.saveTimer) return
     this.saveTimer = setTimeout(() => {

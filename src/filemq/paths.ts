@@ -4,7 +4,8 @@
  * its inbox).
  */
 import {Buffer} from "node:buffer"
-import {lstat, mkdir, realpath, rmdir} from "node:fs/promises"
+import {lstatSync, mkdirSync, realpathSync} from "node:fs"
+import {realpath, rmdir} from "node:fs/promises"
 import {join, sep} from "node:path"
 
 /** Suffix of the temp file a client writes beside its target (a dot file: servers skip it). */
@@ -73,29 +74,31 @@ export function isInside(root: string, child: string): boolean {
  * symbolic link) outside `root`, "file" when a component is not a directory.
  */
 export async function safeParent(root: string, segments: string[]): Promise<{dir: string} | {blocked: "escape" | "file"}> {
+  // Synchronous metadata calls (µs each): awaited, every file's path would wait on the thread
+  // pool once per component (issue 21, tree B).
   let dir = root
   for (const seg of segments.slice(0, -1)) {
     dir = join(dir, seg)
     try {
-      const st = await lstat(dir)
+      const st = lstatSync(dir)
       if (st.isSymbolicLink()) {
-        const real = await realpath(dir)
+        const real = realpathSync(dir)
         if (!isInside(root, real)) return {blocked: "escape"}
-        if (!(await lstat(real)).isDirectory()) return {blocked: "file"}
+        if (!lstatSync(real).isDirectory()) return {blocked: "file"}
       } else if (!st.isDirectory()) {
         return {blocked: "file"}
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") return {blocked: "escape"}
       try {
-        await mkdir(dir)
+        mkdirSync(dir)
       } catch (e2) {
         if ((e2 as NodeJS.ErrnoException).code !== "EEXIST") return {blocked: "file"}
       }
     }
   }
   try {
-    const real = await realpath(dir)
+    const real = realpathSync(dir)
     return isInside(root, real) ? {dir: real} : {blocked: "escape"}
   } catch {
     return {blocked: "escape"}

@@ -4,7 +4,7 @@
  * patches queued for it, what it is known to hold, and the one file being sent to it.
  */
 import type {Buffer} from "node:buffer"
-import type {FileHandle} from "node:fs/promises"
+import type {FileLike} from "./sync-file.js"
 import type {Dialect, Hash} from "./codec.js"
 import type {Resume} from "./extensions.js"
 import {isUnder} from "./paths.js"
@@ -20,7 +20,7 @@ export type Patch = {op: "create"; resume?: Resume; size: number} | {op: "delete
 export interface Transfer {
   vpath: string
   version: FileVersion
-  handle: FileHandle
+  handle: FileLike
   offset: number
   from: number
   size: number

@@ -45,6 +45,7 @@ export const unlinkSync = unavailable
 export const closeSync = unavailable
 export const existsSync = unavailable
 export const fstatSync = unavailable
+export const ftruncateSync = unavailable
 export const mkdirSync = unavailable
 export const openSync = unavailable
 export const readdirSync = unavailable
