@@ -6,7 +6,13 @@
  *                    [--curve-secret CERT [--allow CERTS]] [--verbose]
  *   filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS]
  *                    [--curve-server CERT [--curve-secret CERT]] [--verbose]
+ *   filemq relay UPSTREAM DIR [--bind tcp://*:5670] [--path /] [--alias /] [--credit BYTES]
+ *                    [--curve-server CERT] [--curve-secret CERT [--allow CERTS]] [--verbose]
  *   filemq keygen NAME
+ *
+ * `relay` mirrors UPSTREAM's --path into DIR and serves DIR as --alias on --bind (relay.ts), so
+ * relays can fan one server out to many clients. Its --curve-secret is its own key pair on both
+ * sides (as the upstream's client and as its clients' server).
  *
  * CURVE (curve.ts): `keygen` writes a key pair as CZMQ certificates, NAME and NAME_secret. A server
  * given --curve-secret speaks CURVE only, and with --allow (a certificate directory, or a file of
@@ -21,6 +27,7 @@
  */
 import {FmqClient} from "./client.js"
 import {readAllowList, readCertificate, readSecretCertificate, writeCertificatePair} from "./curve.js"
+import {FmqRelay} from "./relay.js"
 import {formatBytes, Progress, type Output} from "./progress.js"
 import {DEFAULT_ENDPOINT, FmqServer} from "./server.js"
 
@@ -38,6 +45,8 @@ const USAGE = `usage:
                    [--curve-secret CERT [--allow CERTS]] [--verbose]
   filemq sync ENDPOINT DIR [--path /] [--credit BYTES] [--heartbeat MS]
                    [--curve-server CERT [--curve-secret CERT]] [--verbose]
+  filemq relay UPSTREAM DIR [--bind tcp://*:5670] [--path /] [--alias /] [--credit BYTES]
+                   [--curve-server CERT] [--curve-secret CERT [--allow CERTS]] [--verbose]
   filemq keygen NAME
 `
 
@@ -142,6 +151,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   try {
     if (cmd === "serve") return await serve(p, args, stdout, stderr, io)
     if (cmd === "sync") return await sync(p, args, stdout, stderr, io)
+    if (cmd === "relay") return await relay(p, args, stdout, stderr, io)
     if (cmd === "keygen") return keygen(args, stdout)
     throw new UsageError(`unknown command ${cmd}`)
   } catch (e) {
@@ -234,6 +244,62 @@ async function sync(p: Parsed, args: string[], stdout: Output, stderr: Output, i
   } finally {
     stop.dispose()
     await client.close()
+  }
+}
+
+async function relay(p: Parsed, args: string[], stdout: Output, stderr: Output, io: CliIo): Promise<number> {
+  if (args.length !== 2) throw new UsageError("relay takes UPSTREAM and DIR")
+  const [upstream, dir] = args as [string, string]
+  if (!/^(tcp|ipc):\/\//.test(upstream)) throw new UsageError(`UPSTREAM must look like tcp://host:port, got ${upstream}`)
+  const verbose = p.flags.has("verbose")
+  const serverCert = p.flags.get("curve-server")
+  const secret = p.flags.get("curve-secret")
+  const allow = p.flags.get("allow")
+  if (allow !== undefined && secret === undefined) throw new UsageError("--allow needs --curve-secret (the relay's key)")
+  const own = typeof secret === "string" ? readSecretCertificate(secret) : null
+  const relayer = new FmqRelay({
+    upstream,
+    dir,
+    bind: str(p, "bind", DEFAULT_ENDPOINT),
+    path: str(p, "path", "/"),
+    alias: str(p, "alias", "/"),
+    client: {
+      credit: num(p, "credit"),
+      heartbeatMs: num(p, "heartbeat"),
+      log: verbose ? line => stderr.write(`client: ${line}\n`) : undefined,
+      curve: typeof serverCert === "string" ? {serverKey: readCertificate(serverCert).publicKey, ...(own ?? {})} : null,
+    },
+    server: {
+      rescanMs: num(p, "rescan"),
+      log: verbose ? line => stderr.write(`server: ${line}\n`) : undefined,
+      curve: own ? {...own, allow: typeof allow === "string" ? readAllowList(allow) : null} : null,
+    },
+  })
+  const refusal = new AbortController()
+  if (io.signal?.aborted) refusal.abort()
+  io.signal?.addEventListener("abort", () => refusal.abort(), {once: true})
+  const stop = untilStopped(refusal.signal)
+  let refused: string | null = null
+  relayer.client.on("refused", why => {
+    refused = why
+    stderr.write(`filemq: upstream: ${why}\n`)
+    refusal.abort()
+  })
+  relayer.client.on("file", e => stdout.write(`received ${e.rel} (${formatBytes(e.size)})\n`))
+  relayer.client.on("deleted", e => stdout.write(`removed ${e.rel}\n`))
+  relayer.client.on("error", err => stderr.write(`filemq: ${err.message}\n`))
+  relayer.server.on("refused", ({clientKey, address}) => stderr.write(`filemq: refused a client from ${address}: its CURVE key ${clientKey} is not in --allow\n`))
+  relayer.server.on("error", err => stderr.write(`filemq: ${err.message}\n`))
+  try {
+    const endpoint = await relayer.start()
+    stdout.write(`relaying ${str(p, "path", "/")} from ${upstream} into ${dir}, serving it as ${str(p, "alias", "/")} on ${endpoint} (Ctrl-C to stop)\n`)
+    io.onReady?.({endpoint, server: relayer.server, client: relayer.client})
+    const why = await stop.done
+    stdout.write(`${refused !== null ? "refused" : why === "abort" ? "stopping" : `${why}: stopping`} (${relayer.client.stats.filesReceived} files received, ${relayer.server.stats.filesSent} sent)\n`)
+    return refused !== null ? 1 : 0
+  } finally {
+    stop.dispose()
+    await relayer.close()
   }
 }
 

@@ -4,5 +4,6 @@ export {FmqServer, DEFAULT_ENDPOINT, CHUNK_SIZE, type ServerOptions, type Server
 export {FmqClient, type ClientOptions, type ClientStats, type ClientEvents, type FileEvent, type ProgressEvent} from "./client.js"
 export {PublishedTree, sha1File, type FileVersion, type TreeOptions} from "./tree.js"
 export {Progress, formatBytes, formatDuration} from "./progress.js"
+export {FmqRelay, type RelayOptions} from "./relay.js"
 export {main} from "./cli.js"
 export {runDemo, type DemoOptions, type DemoSummary} from "./demo.js"
