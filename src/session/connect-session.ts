@@ -85,7 +85,7 @@ export class ConnectSession implements LingerWork {
         }
         connecter.connectionLost(reconnect)
       },
-    })
+    }, this.pipe?.resume ?? null)
     if (engine) this.engines.add(engine)
     // A connection that cannot even start (missing CURVE keys) is not retried.
     else connecter.connectionLost(false)

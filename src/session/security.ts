@@ -32,10 +32,12 @@ export function setZapDealerFactory(factory: (context: Context) => ZapDealer): v
 }
 
 /** The security mechanism for one new connection (throws for missing keys and the like). */
-export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: string): Mechanism {
+export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: string, extra: readonly [string, Buffer][] = []): Mechanism {
   const properties: [string, Buffer][] = [["Socket-Type", Buffer.from(type)]]
   if (sendsIdentity(type)) properties.push(["Identity", o.routingId ?? Buffer.alloc(0)])
   for (const [name, value] of o.metadata) properties.push([name, value])
+  // zmtp's own properties (durable subscribers, engine/acks.ts), after the application's.
+  for (const entry of extra) properties.push(entry)
   const zap = (): ZapOptions => ({
     // With no handler bound, PLAIN refuses everyone and CURVE accepts everyone, as libzmq does.
     authenticate: context.inproc.isBound(ZAP_ENDPOINT) ? request => zapOverInproc(context, request) : undefined,

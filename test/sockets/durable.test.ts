@@ -1,0 +1,403 @@
+/**
+ * zmtp extension durable subscribers (README "Durable subscribers"): a PUB/XPUB/RADIO with
+ * durableGrace keeps the queue of a subscriber that has a routing id when its connection ends,
+ * and the subscriber, reconnecting within the grace, gets what was published meanwhile, in order,
+ * none twice. Between zmtp peers the subscriber acknowledges what its application takes (X-ACK,
+ * src/engine/acks.ts), so what was in flight when it went away comes again too. With a libzmq peer
+ * on either side the extension is inert. The crash of a subscriber process is
+ * durable-process.test.ts.
+ */
+import {describe, expect, test} from "vitest"
+import {Buffer} from "node:buffer"
+import net from "node:net"
+import * as zmq from "../../src/index.js"
+import * as draft from "../../src/draft.js"
+import * as native from "zeromq"
+import {sleep, socketTracker, until} from "../helpers/sockets.js"
+
+const track = socketTracker()
+
+type Receiver = {receive(): Promise<Buffer[]>; receiveTimeout: number}
+
+/** Everything the socket has, until it is quiet for `quietMs`. */
+async function drain(s: Receiver, quietMs = 300): Promise<Buffer[][]> {
+  s.receiveTimeout = quietMs
+  const out: Buffer[][] = []
+  for (;;) {
+    try {
+      out.push(await s.receive())
+    } catch (e) {
+      if ((e as {code?: string}).code === "EAGAIN") return out
+      throw e
+    }
+  }
+}
+
+const PROBE = 0xffffffff
+
+function message(seq: number, size = 16): Buffer[] {
+  const head = Buffer.alloc(4)
+  head.writeUInt32BE(seq)
+  return [head, Buffer.alloc(size, seq & 0xff)]
+}
+
+const seqs = (got: Buffer[][]) => got.map(m => m[0]!.readUInt32BE(0)).filter(n => n !== PROBE)
+const range = (from: number, to: number) => Array.from({length: to - from}, (_, i) => from + i)
+
+/** The subscription has reached the publisher: a probe got through (probes are filtered out by seqs). */
+async function subscribed(pub: {send(m: Buffer[]): Promise<void>}, sub: Receiver): Promise<void> {
+  sub.receiveTimeout = 20
+  for (let i = 0; ; i++) {
+    await pub.send(message(PROBE))
+    try {
+      const m = await sub.receive()
+      if (m[0]!.readUInt32BE(0) === PROBE) break
+    } catch {
+      if (i > 200) throw new Error("the subscription never arrived")
+    }
+  }
+}
+
+async function publish(pub: {send(m: Buffer[]): Promise<void>}, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) await pub.send(message(i))
+}
+
+function durablePub(grace: number, extra: Record<string, unknown> = {}): zmq.Publisher {
+  return track(new zmq.Publisher({durableGrace: grace, linger: 0, ...extra}))
+}
+
+function sub(address: string, routingId?: string): zmq.Subscriber {
+  const s = track(new zmq.Subscriber(routingId ? {routingId} : {}))
+  s.subscribe()
+  s.connect(address)
+  return s
+}
+
+describe("options", () => {
+  test("durableGrace on PUB, XPUB and RADIO: a non-negative whole number of ms, 0 by default", () => {
+    for (const s of [new zmq.Publisher(), new zmq.XPublisher(), new draft.Radio()]) {
+      track(s)
+      expect(s.durableGrace).toBe(0)
+      s.durableGrace = 5000
+      expect(s.durableGrace).toBe(5000)
+      s.durableGrace = 0
+      expect(() => ((s as {durableGrace: unknown}).durableGrace = "5")).toThrow(TypeError)
+      expect(() => ((s as {durableGrace: unknown}).durableGrace = null)).toThrow(TypeError)
+      for (const bad of [-1, 1.5, NaN, Infinity]) {
+        let err: unknown
+        try {
+          s.durableGrace = bad
+        } catch (e) {
+          err = e
+        }
+        expect((err as {code?: string}).code).toBe("EINVAL")
+      }
+      expect(s.durableGrace).toBe(0)
+    }
+    expect("durableGrace" in track(new zmq.Subscriber())).toBe(false)
+    expect("durableGrace" in track(new zmq.Push())).toBe(false)
+  })
+
+  test("routingId on SUB, XSUB and DISH (libzmq's ZMQ_ROUTING_ID)", () => {
+    for (const s of [new zmq.Subscriber({routingId: "sub-1"}), new zmq.XSubscriber({routingId: "sub-1"}), new draft.Dish({routingId: "sub-1"})]) {
+      track(s)
+      expect(s.routingId).toBe("sub-1")
+    }
+    // Also a real option of libzmq's SUB (zeromq.js only lacks the property).
+    const n = new native.Subscriber()
+    ;(n as unknown as {setStringOption(id: number, v: string): void}).setStringOption(5, "n-1")
+    n.close()
+  })
+})
+
+describe("parking (tcp)", () => {
+  test("a subscriber that comes back within the grace gets what was published while it was away, in order, none twice", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = sub(address, "durable-1")
+    await subscribed(pub, a)
+    await publish(pub, 0, 100)
+    const first = seqs(await drain(a, 150))
+    expect(first).toEqual(range(0, 100))
+    a.close()
+    await sleep(100)
+    await publish(pub, 100, 300) // nobody connected: queued in the parked pipe
+    const b = sub(address, "durable-1") // subscribes again: the trie keeps one entry per pipe
+    await sleep(100)
+    await publish(pub, 300, 400)
+    const second = seqs(await drain(b))
+    expect(second).toEqual(range(100, 400))
+  })
+
+  test("what the subscriber received but its application did not take comes again (acknowledgements)", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = sub(address, "durable-2")
+    await subscribed(pub, a)
+    await publish(pub, 0, 500)
+    await sleep(100) // all 500 are in a's receive queue: the publisher has none queued
+    a.receiveTimeout = 1000
+    const taken: number[] = []
+    for (let i = 0; i < 200; i++) taken.push(...seqs([await a.receive()]))
+    expect(taken).toEqual(range(0, 200))
+    a.close() // 300 received and never taken
+    await sleep(100)
+    await publish(pub, 500, 600)
+    const b = sub(address, "durable-2")
+    const rest = seqs(await drain(b))
+    expect(rest).toEqual(range(200, 600))
+  })
+
+  test("a connection that breaks while the subscriber lives: it keeps what it has, the publisher sends only the rest", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = track(new zmq.Subscriber({routingId: "durable-3", reconnectInterval: 50}))
+    a.subscribe()
+    a.connect(address)
+    await subscribed(pub, a)
+    await publish(pub, 0, 300)
+    await sleep(100)
+    a.receiveTimeout = 1000
+    const got: number[] = []
+    for (let i = 0; i < 100; i++) got.push(...seqs([await a.receive()]))
+    // Break the connection from the publisher's side: unbind ends the accepted connections. The
+    // subscriber redials, and bind again takes it.
+    await pub.unbind(address)
+    await publish(pub, 300, 400)
+    await pub.bind(address)
+    await sleep(300)
+    await publish(pub, 400, 450)
+    got.push(...seqs(await drain(a)))
+    expect(got).toEqual(range(0, 450))
+  })
+
+  test("after the grace the queue is gone", async () => {
+    const pub = durablePub(150)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = sub(address, "durable-4")
+    await subscribed(pub, a)
+    a.close()
+    await sleep(100)
+    await publish(pub, 0, 50)
+    await sleep(300)
+    const b = sub(address, "durable-4")
+    await subscribed(pub, b)
+    await publish(pub, 50, 60)
+    expect(seqs(await drain(b, 150))).toEqual(range(50, 60))
+  })
+
+  test("a subscriber without a routing id is not parked", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = sub(address)
+    await subscribed(pub, a)
+    a.close()
+    await sleep(100)
+    await publish(pub, 0, 50)
+    const b = sub(address)
+    await subscribed(pub, b)
+    await publish(pub, 50, 60)
+    expect(seqs(await drain(b, 150))).toEqual(range(50, 60))
+  })
+
+  test("the queue past SNDHWM goes to the spill log while the subscriber is away", async () => {
+    const {mkdtempSync, rmSync} = await import("node:fs")
+    const {tmpdir} = await import("node:os")
+    const {join} = await import("node:path")
+    const dir = mkdtempSync(join(tmpdir(), "zmtp-durable-spill-"))
+    try {
+      const pub = durablePub(5000, {sendHighWaterMark: 100, spillDirectory: dir})
+      await pub.bind("tcp://127.0.0.1:*")
+      const address = pub.lastEndpoint!
+      const a = sub(address, "durable-5")
+      await subscribed(pub, a)
+      a.close()
+      await sleep(100)
+      await publish(pub, 0, 5000)
+      const b = sub(address, "durable-5")
+      expect(seqs(await drain(b, 500))).toEqual(range(0, 5000))
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  test("RADIO and DISH: the same, by group", async () => {
+    const radio = track(new draft.Radio({durableGrace: 3000, linger: 0}))
+    await radio.bind("tcp://127.0.0.1:*")
+    const address = radio.lastEndpoint!
+    const dish = (id: string) => {
+      const d = track(new draft.Dish({routingId: id}))
+      d.join("g")
+      d.connect(address)
+      return d
+    }
+    const send = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await radio.send(String(i), {group: "g"})
+    }
+    const a = dish("dish-1")
+    a.receiveTimeout = 20
+    for (let i = 0; ; i++) {
+      await radio.send("probe", {group: "g"})
+      try {
+        await a.receive()
+        break
+      } catch {
+        if (i > 200) throw new Error("the join never arrived")
+      }
+    }
+    await drain(a as unknown as Receiver, 100)
+    await send(0, 50)
+    await sleep(100)
+    a.receiveTimeout = 1000
+    const got: string[] = []
+    for (let i = 0; i < 20; i++) got.push(String((await a.receive())[0]))
+    a.close()
+    await sleep(100)
+    await send(50, 100)
+    const b = dish("dish-1")
+    for (const m of await drain(b as unknown as Receiver)) got.push(String(m[0]))
+    expect(got).toEqual(range(0, 100).map(String))
+  })
+
+  test("socket close drops parked pipes and their timers", async () => {
+    const pub = durablePub(60000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const a = sub(pub.lastEndpoint!, "durable-6")
+    await subscribed(pub, a)
+    a.close()
+    await sleep(100)
+    await publish(pub, 0, 10)
+    pub.close()
+    // The grace timer is unref'd and cleared: nothing keeps the test alive or fires later.
+    expect(pub.closed).toBe(true)
+  })
+})
+
+describe("with libzmq (zeromq.js) peers: inert", () => {
+  test("a libzmq SUB with a routing id works normally; it is not parked, as libzmq never sends its routing id", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const open = () => {
+      const n = new native.Subscriber({receiveTimeout: 1000, linger: 0})
+      ;(n as unknown as {setStringOption(id: number, v: string): void}).setStringOption(5, "native-1")
+      n.subscribe()
+      n.connect(address)
+      return n
+    }
+    const a = open()
+    try {
+      await subscribed(pub, a)
+      await publish(pub, 0, 100)
+      expect(seqs(await drain(a, 150))).toEqual(range(0, 100))
+    } finally {
+      a.close()
+    }
+    await sleep(100)
+    await publish(pub, 100, 150)
+    const b = open()
+    try {
+      await subscribed(pub, b)
+      await publish(pub, 150, 200)
+      expect(seqs(await drain(b, 150))).toEqual(range(150, 200))
+    } finally {
+      b.close()
+    }
+  })
+
+  test("a libzmq PUB works with a zmtp SUB that has a routing id", async () => {
+    const pub = new native.Publisher({linger: 0})
+    try {
+      await pub.bind("tcp://127.0.0.1:*")
+      const s = sub(pub.lastEndpoint!, "zmtp-sub")
+      await subscribed(pub, s)
+      await publish(pub, 0, 200)
+      expect(seqs(await drain(s, 200))).toEqual(range(0, 200))
+    } finally {
+      pub.close()
+    }
+  })
+})
+
+/**
+ * A publisher of our own over raw tcp (37/ZMTP greeting, NULL READY with the given properties),
+ * to see exactly what a zmtp SUB sends to it.
+ */
+async function rawPublisher(properties: [string, Buffer][]) {
+  const greeting = Buffer.alloc(64)
+  greeting[0] = 0xff
+  greeting[9] = 0x7f
+  greeting[10] = 3
+  greeting[11] = 1
+  greeting.write("NULL", 12, "latin1")
+  const props: Buffer[] = []
+  for (const [name, value] of [["Socket-Type", Buffer.from("PUB")], ...properties] as [string, Buffer][]) {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(value.length)
+    props.push(Buffer.from([name.length]), Buffer.from(name, "latin1"), len, value)
+  }
+  const body = Buffer.concat([Buffer.from([5]), Buffer.from("READY"), ...props])
+  const ready = Buffer.concat([Buffer.from([0x04, body.length]), body])
+  let received = Buffer.alloc(0)
+  let conn: net.Socket | null = null
+  const server = net.createServer(c => {
+    conn = c
+    c.write(Buffer.concat([greeting, ready]))
+    c.on("data", d => (received = Buffer.concat([received, d])))
+  })
+  await new Promise<void>(r => server.listen(0, "127.0.0.1", r))
+  return {
+    address: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    received: () => received,
+    /** After the peer's READY and subscription: one-frame messages. */
+    async send(n: number) {
+      await until(() => received.includes("SUBSCRIBE"), 3000, "the subscription")
+      for (let i = 0; i < n; i++) conn!.write(Buffer.from([0, 4, 0, 0, 0, i]))
+    },
+    close: () => {
+      conn?.destroy()
+      server.close()
+    },
+  }
+}
+
+describe("X-ACK on the wire", () => {
+  test("never to a publisher that did not advertise X-Zmtp-Durable (libzmq never does)", async () => {
+    const raw = await rawPublisher([])
+    try {
+      const s = sub(raw.address, "zmtp-sub")
+      await raw.send(20)
+      s.receiveTimeout = 1000
+      for (let i = 0; i < 20; i++) expect((await s.receive())[0]![3]).toBe(i)
+      await sleep(100)
+      expect(raw.received().includes("X-Zmtp-Ack")).toBe(true) // our READY property, which libzmq ignores
+      expect(raw.received().includes("X-ACK")).toBe(false)
+    } finally {
+      raw.close()
+    }
+  })
+
+  test("to one that did: the cumulative count, as each message is taken", async () => {
+    const raw = await rawPublisher([["X-Zmtp-Durable", Buffer.alloc(8, 7)]])
+    try {
+      const s = sub(raw.address, "zmtp-sub")
+      await raw.send(3)
+      s.receiveTimeout = 1000
+      const ack = (n: number) => Buffer.concat([Buffer.from([0x04, 14, 5]), Buffer.from("X-ACK"), Buffer.from([0, 0, 0, 0, 0, 0, 0, n])])
+      await sleep(100)
+      expect(raw.received().includes(ack(1))).toBe(false) // received, not yet taken
+      await s.receive()
+      await until(() => raw.received().includes(ack(1)), 1000, "X-ACK 1")
+      await s.receive()
+      await s.receive()
+      await until(() => raw.received().includes(ack(3)), 1000, "X-ACK 3")
+    } finally {
+      raw.close()
+    }
+  })
+})
