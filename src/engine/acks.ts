@@ -84,11 +84,19 @@ export function parseAck(data: Buffer): number {
 }
 
 /**
+ * The most unacknowledged bytes (message bodies) a publisher keeps per connection; past it the
+ * transport takes nothing more from the pipe until acknowledgements come, so the queue fills to
+ * SNDHWM as for any slow subscriber.
+ */
+export const IN_FLIGHT_BYTES_MAX = 64 * 1024 * 1024
+
+/**
  * Publisher side, one connection: the messages its transport took and the peer has not yet
- * acknowledged, oldest first (the same Buffers the queue held: nothing is copied). Bounded by what
- * the connection has in flight: the transport takes messages only while the stream's buffer is
- * under its high-water mark, and a peer that stops acknowledging stops reading too (it acks as its
- * application reads), so the kernel's buffers fill and the transport stops taking.
+ * acknowledged, oldest first (the same Buffers the queue held: nothing is copied). A zmtp
+ * subscriber acknowledges as its application takes messages, and stops reading at its RCVHWM, so
+ * what is unacknowledged is its receive queue plus the kernel's buffers plus the stream's (the
+ * transport takes messages only while the stream holds less than its high-water mark). A peer that
+ * reads and never acknowledges is held to IN_FLIGHT_BYTES_MAX.
  */
 export class InFlight {
   readonly msgs = new Queue<Msg>()
@@ -96,6 +104,8 @@ export class InFlight {
   sent = 0
   /** Messages acknowledged. */
   acked = 0
+  /** Bytes of the bodies in `msgs`. */
+  private bytes = 0
 
   constructor(
     readonly transport: Engine,
@@ -105,6 +115,12 @@ export class InFlight {
   taken(msg: Msg): void {
     this.msgs.push(msg)
     this.sent++
+    for (let i = 0; i < msg.length; i++) this.bytes += msg[i]!.length
+  }
+
+  /** The transport takes nothing more until acknowledgements come. */
+  get full(): boolean {
+    return this.bytes >= IN_FLIGHT_BYTES_MAX
   }
 
   /** A cumulative acknowledgement; throws for a count this connection never reached. */
@@ -112,10 +128,13 @@ export class InFlight {
     if (count < this.acked || count > this.sent) {
       throw new ZmtpError("ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED", `X-ACK ${count} outside ${this.acked}..${this.sent}`)
     }
+    const wasFull = this.full
     while (this.acked < count) {
-      this.msgs.shift()
+      const msg = this.msgs.shift()!
+      for (let i = 0; i < msg.length; i++) this.bytes -= msg[i]!.length
       this.acked++
     }
+    if (wasFull && !this.full) this.transport.kick()
   }
 }
 
