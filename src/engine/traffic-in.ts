@@ -9,7 +9,7 @@
  */
 import type {Buffer} from "node:buffer"
 import {encodePong, parseCommand, parsePing, type Command} from "../wire/command.js"
-import {ACK_COMMAND, parseAck} from "./acks.js"
+import {ACK_COMMAND} from "./acks.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import type {Heartbeat} from "./heartbeat.js"
 import type {Msg} from "./pipe.js"
@@ -20,8 +20,8 @@ export interface CommandSink {
   writeFrame(frame: Buffer): void
   readonly heartbeat: Heartbeat
   deliver(msg: Msg): void
-  /** X-ACK from a durable subscriber (acks.ts); ignored where it was not negotiated. */
-  acked(count: number): void
+  /** X-ACK's data from a durable subscriber (acks.ts); ignored where it was not negotiated. */
+  acked(data: Buffer): void
 }
 
 export function trafficCommand(command: Command, to: CommandSink): void {
@@ -43,7 +43,7 @@ export function trafficCommand(command: Command, to: CommandSink): void {
       to.deliver(subscription(command.data, command.name === "JOIN"))
       break
     case ACK_COMMAND:
-      to.acked(parseAck(command.data))
+      to.acked(command.data)
       break
     default:
       break

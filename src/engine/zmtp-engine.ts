@@ -24,7 +24,7 @@ import {closeAfterFlush} from "./flush-close.js"
 import {GreetingSteps} from "./greeting-steps.js"
 import {Heartbeat, type HeartbeatOptions} from "./heartbeat.js"
 import {HeldFrames} from "./held-frames.js"
-import {AckOut, durablePeer, InFlight} from "./acks.js"
+import {AckOut, durablePeer, InFlight, parseAck} from "./acks.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
 import {trafficCommand, Unboxer} from "./traffic-in.js"
 import {listenTo, stopReading, type StreamReader} from "./stream-events.js"
@@ -168,10 +168,13 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
     pipe.attach(this, peer)
   }
 
-  /** CommandSink: a durable subscriber acknowledged `count` messages of this connection. */
-  acked(count: number): void {
+  /**
+   * CommandSink: a durable subscriber acknowledged messages of this connection. Where it was not
+   * negotiated, X-ACK is an unknown command like any other: dropped, as libzmq does.
+   */
+  acked(data: Buffer): void {
     const inFlight = this.pipe?.inFlight
-    if (inFlight && inFlight.transport === this) inFlight.ack(count)
+    if (inFlight && inFlight.transport === this) inFlight.ack(parseAck(data))
   }
 
   kick(): void {

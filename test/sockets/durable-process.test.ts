@@ -142,3 +142,50 @@ test("a subscriber killed mid-stream and restarted within the grace misses nothi
     pub.close()
   }
 }, 60000)
+
+test("killed at arbitrary moments three times: in order, nothing twice, and at most one message lost per kill (the window between receive() and the print)", async () => {
+  const TOTAL = 30_000
+  const PER_TICK = 30
+  const pub = new zmq.Publisher({durableGrace: 5000, sendHighWaterMark: 10_000, linger: 0})
+  try {
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const runs: Subscriber[] = [startSubscriber(address, -1, 0)]
+    let subscribed = false
+    void runs[0]!.printed(l => l === "probe").then(() => (subscribed = true))
+    while (!subscribed) {
+      await pub.send(message(PROBE))
+      await sleep(10)
+    }
+    let sent = 0
+    const publishing = (async () => {
+      while (sent < TOTAL) {
+        for (let i = 0; i < PER_TICK && sent < TOTAL; i++) await pub.send(message(sent++))
+        await sleep(5)
+      }
+    })()
+    for (const at of [5_000, 12_000, 20_000]) {
+      const run = runs.at(-1)!
+      await run.printed(l => Number(l) >= at)
+      await sleep(Math.floor(Math.random() * 50))
+      run.child.kill("SIGKILL")
+      await run.exited
+      await sleep(200)
+      runs.push(startSubscriber(address, -1, 0))
+    }
+    await publishing
+    const last = runs.at(-1)!
+    await last.printed(l => l === String(TOTAL - 1))
+    last.child.kill("SIGKILL")
+    await last.exited
+
+    const all = runs.flatMap(r => r.numbers)
+    console.info(`durable subscriber, 3 kills: runs took ${runs.map(r => r.numbers.length).join(", ")}; ${TOTAL - all.length} lost`)
+    for (let i = 1; i < all.length; i++) if (all[i]! <= all[i - 1]!) throw new Error(`${all[i]} after ${all[i - 1]}`)
+    expect(all[0]).toBe(0)
+    expect(all.at(-1)).toBe(TOTAL - 1)
+    expect(TOTAL - all.length).toBeLessThanOrEqual(3)
+  } finally {
+    pub.close()
+  }
+}, 60000)
