@@ -13,7 +13,7 @@ import net from "node:net"
 import * as zmq from "../../src/index.js"
 import * as draft from "../../src/draft.js"
 import * as native from "zeromq"
-import {sleep, socketTracker, until} from "../helpers/sockets.js"
+import {endpointFor, sleep, socketTracker, until} from "../helpers/sockets.js"
 
 const track = socketTracker()
 
@@ -111,9 +111,9 @@ describe("options", () => {
 })
 
 describe("parking (tcp)", () => {
-  test("a subscriber that comes back within the grace gets what was published while it was away, in order, none twice", async () => {
+  test.each(["tcp", "ipc"])("%s: a subscriber that comes back within the grace gets what was published while it was away, in order, none twice", async transport => {
     const pub = durablePub(3000)
-    await pub.bind("tcp://127.0.0.1:*")
+    await pub.bind(transport === "tcp" ? "tcp://127.0.0.1:*" : endpointFor("ipc"))
     const address = pub.lastEndpoint!
     const a = sub(address, "durable-1")
     await subscribed(pub, a)
@@ -262,6 +262,45 @@ describe("parking (tcp)", () => {
     const b = dish("dish-1")
     for (const m of await drain(b as unknown as Receiver)) got.push(String(m[0]))
     expect(got).toEqual(range(0, 100).map(String))
+  })
+
+  test("XPUB: the re-sent subscription is handed up only with verbose; the welcome message goes to new pipes only", async () => {
+    const xpub = track(new zmq.XPublisher({durableGrace: 3000, verbosity: "allSubs", welcomeMessage: "hi", linger: 0}))
+    await xpub.bind("tcp://127.0.0.1:*")
+    const address = xpub.lastEndpoint!
+    xpub.receiveTimeout = 1000
+    const a = sub(address, "durable-x")
+    expect((await xpub.receive())[0]).toEqual(Buffer.from([1])) // subscribe ""
+    a.receiveTimeout = 1000
+    expect(String((await a.receive())[0])).toBe("hi")
+    a.close()
+    await sleep(100)
+    await publish(xpub, 0, 10)
+    const b = sub(address, "durable-x")
+    expect((await xpub.receive())[0]).toEqual(Buffer.from([1])) // verbose: again
+    expect(seqs(await drain(b, 200))).toEqual(range(0, 10)) // no second "hi"
+  })
+
+  test("two live connections with one routing id: each has its own pipe; the one that ends last is parked", async () => {
+    const pub = durablePub(3000)
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const a = sub(address, "twin")
+    const b = sub(address, "twin")
+    await subscribed(pub, a)
+    await subscribed(pub, b)
+    await publish(pub, 0, 20)
+    expect(seqs(await drain(a, 150))).toEqual(range(0, 20))
+    expect(seqs(await drain(b, 150))).toEqual(range(0, 20))
+    a.close()
+    await sleep(50)
+    await publish(pub, 20, 30) // a's pipe parked (it queues 20..29), b's live
+    expect(seqs(await drain(b, 150))).toEqual(range(20, 30))
+    b.close()
+    await sleep(50)
+    await publish(pub, 30, 40) // b's pipe parked in place of a's, whose 20..29 are dropped
+    const c = sub(address, "twin")
+    expect(seqs(await drain(c))).toEqual(range(30, 40))
   })
 
   test("socket close drops parked pipes and their timers", async () => {
