@@ -150,11 +150,12 @@ describe("parking (tcp)", () => {
     expect(rest).toEqual(range(200, 600))
   })
 
-  test("a connection that breaks while the subscriber lives: it keeps what it has, the publisher sends only the rest", async () => {
+  test.each([false, true])("a connection that breaks while the subscriber lives (immediate %s): it keeps what it has, the publisher sends only the rest", async immediate => {
     const pub = durablePub(3000)
     await pub.bind("tcp://127.0.0.1:*")
     const address = pub.lastEndpoint!
-    const a = track(new zmq.Subscriber({routingId: "durable-3", reconnectInterval: 50}))
+    // With immediate the subscriber's pipe ends with the connection; what it holds stays readable.
+    const a = track(new zmq.Subscriber({routingId: "durable-3", reconnectInterval: 50, immediate}))
     a.subscribe()
     a.connect(address)
     await subscribed(pub, a)
@@ -171,7 +172,9 @@ describe("parking (tcp)", () => {
     await sleep(300)
     await publish(pub, 400, 450)
     got.push(...seqs(await drain(a)))
-    expect(got).toEqual(range(0, 450))
+    // With immediate the held messages are in the old pipe, fair-queued with the new one: nothing
+    // lost, nothing twice, but the two runs interleave.
+    expect(immediate ? [...got].sort((x, y) => x - y) : got).toEqual(range(0, 450))
   })
 
   test("after the grace the queue is gone", async () => {
