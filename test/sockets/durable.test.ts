@@ -177,6 +177,33 @@ describe("parking (tcp)", () => {
     expect(immediate ? [...got].sort((x, y) => x - y) : got).toEqual(range(0, 450))
   })
 
+  test("under CURVE: the properties ride in INITIATE/READY, the X-ACKs in MESSAGE boxes", async () => {
+    const server = zmq.curveKeyPair()
+    const client = zmq.curveKeyPair()
+    const pub = durablePub(3000, {curveServer: true, curveSecretKey: server.secretKey, curvePublicKey: server.publicKey})
+    await pub.bind("tcp://127.0.0.1:*")
+    const address = pub.lastEndpoint!
+    const open = () => {
+      const s = track(new zmq.Subscriber({routingId: "durable-c", curveServerKey: server.publicKey, curveSecretKey: client.secretKey, curvePublicKey: client.publicKey}))
+      s.subscribe()
+      s.connect(address)
+      return s
+    }
+    const a = open()
+    await subscribed(pub, a)
+    await publish(pub, 0, 200)
+    await sleep(100)
+    a.receiveTimeout = 1000
+    const got: number[] = []
+    for (let i = 0; i < 50; i++) got.push(...seqs([await a.receive()]))
+    a.close()
+    await sleep(100)
+    await publish(pub, 200, 250)
+    const b = open()
+    got.push(...seqs(await drain(b)))
+    expect(got).toEqual(range(0, 250))
+  })
+
   test("after the grace the queue is gone", async () => {
     const pub = durablePub(150)
     await pub.bind("tcp://127.0.0.1:*")
