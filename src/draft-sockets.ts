@@ -200,8 +200,13 @@ export interface Client extends WritableOptions, ReadableOptions {}
 export interface Radio extends WritableOptions {
   /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
   dropOldest: boolean
+  /** zmtp extension: ms a dish that sent a routing id keeps its queue after it disconnects (0: off). */
+  durableGrace: number
 }
-export interface Dish extends ReadableOptions {}
+export interface Dish extends ReadableOptions {
+  /** ZMQ_ROUTING_ID: a zmtp radio with durableGrace keeps this dish's queue across reconnects. */
+  routingId: string | null
+}
 export interface Gather extends ReadableOptions {
   conflate: boolean
 }

@@ -13,7 +13,7 @@ import {Proxy as ProxyClass} from "./proxy.js"
 import {ContextOptionId, OptionId} from "./sockets/option-ids.js"
 import {receiveNow, Socket as SocketClass, type MessageLike} from "./sockets/socket.js"
 import type {ReadableOptions, WritableOptions} from "./sockets/socket-properties.js"
-import {checkBoolean, checkBudget, checkDirectory, defineExtension} from "./sockets/extensions.js"
+import {checkBoolean, checkBudget, checkDirectory, checkGrace, defineExtension} from "./sockets/extensions.js"
 import {SocketTypeId} from "./wire/socket-type.js"
 import {z85Encode} from "./wire/z85.js"
 
@@ -263,11 +263,15 @@ export interface Pair extends WritableOptions, ReadableOptions {}
 export interface Publisher extends WritableOptions {
   /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
   dropOldest: boolean
+  /** zmtp extension: ms a subscriber that sent a routing id keeps its queue after it disconnects (0: off). */
+  durableGrace: number
   noDrop: boolean
   conflate: boolean
   invertMatching: boolean
 }
 export interface Subscriber extends ReadableOptions {
+  /** ZMQ_ROUTING_ID: a zmtp publisher with durableGrace keeps this subscriber's queue across reconnects. */
+  routingId: string | null
   conflate: boolean
   invertMatching: boolean
 }
@@ -302,12 +306,17 @@ export interface Push extends WritableOptions {
 export interface XPublisher extends WritableOptions, ReadableOptions {
   /** zmtp extension: a full peer loses its oldest queued message, not the new one. */
   dropOldest: boolean
+  /** zmtp extension: ms a subscriber that sent a routing id keeps its queue after it disconnects (0: off). */
+  durableGrace: number
   noDrop: boolean
   manual: boolean
   welcomeMessage: string | null
   invertMatching: boolean
 }
-export interface XSubscriber extends WritableOptions, ReadableOptions {}
+export interface XSubscriber extends WritableOptions, ReadableOptions {
+  /** ZMQ_ROUTING_ID: a zmtp publisher with durableGrace keeps this subscriber's queue across reconnects. */
+  routingId: string | null
+}
 export interface Stream extends WritableOptions, ReadableOptions {
   notify: boolean
 }
@@ -372,6 +381,9 @@ defineOpt(readables, "receiveTimeout", OptionId.RCVTIMEO, "Int32")
 
 defineOpt([Socket], "affinity", OptionId.AFFINITY, "Uint64")
 defineOpt([Request, Reply, Router, Dealer], "routingId", OptionId.ROUTING_ID, "String")
+// Not in zeromq.js's table, but a real libzmq option on every type: it names a durable subscriber
+// (README "Durable subscribers").
+defineOpt([Subscriber, XSubscriber, draft.Dish], "routingId", OptionId.ROUTING_ID, "String")
 defineOpt([Socket], "rate", OptionId.RATE, "Int32")
 defineOpt([Socket], "recoveryInterval", OptionId.RECOVERY_IVL, "Int32")
 defineOpt([Socket], "type", OptionId.TYPE, "Int32", Acc.Read)
@@ -431,5 +443,6 @@ defineExtension([Publisher, XPublisher, Router, draft.Radio], "dropOldest", chec
 defineExtension(writables, "spillDirectory", checkDirectory)
 defineExtension(writables, "spillBudget", checkBudget)
 defineExtension(writables, "spillRecover", checkBoolean)
+defineExtension([Publisher, XPublisher, draft.Radio], "durableGrace", checkGrace)
 defineOpt([Socket], "zapEnforceDomain", OptionId.ZAP_ENFORCE_DOMAIN, "Bool")
 defineOpt([Socket], "loopbackFastPath", OptionId.LOOPBACK_FASTPATH, "Bool")

@@ -227,7 +227,8 @@ export class ZmtpEncoder {
     const pipe = this.pipe
     if (!this.open || !pipe) return
     this.writeFrom(pipe)
-    if (pipe.outLength > 0) {
+    // A durable subscriber with too much unacknowledged: its acks kick us again (acks.ts).
+    if (pipe.outLength > 0 && pipe.inFlight?.full !== true) {
       this.waitingDrain = true
       if (this.stream.writableLength === 0 && !this.flushScheduled) {
         this.waitingDrain = false
@@ -301,6 +302,7 @@ export class ZmtpEncoder {
     }
     let limit = WRITE_HIGH_WATER
     while (queued < limit) {
+      if (pipe.inFlight !== null && pipe.inFlight.full) break
       const msg = pipe.pullFrames(takesFrames)
       if (msg === undefined) break
       if (msg instanceof StagedFrames) {

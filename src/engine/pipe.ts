@@ -9,6 +9,7 @@
  * when the inbound queue is full so the kernel pushes back on the sender. A receiver never drops.
  */
 import {Buffer} from "node:buffer"
+import type {AckOut, DurablePeer, InFlight, Requeued, Resume} from "./acks.js"
 import type {Engine} from "./engine.js"
 import {copySmall, FrameStager, StagedFrames} from "./encoder.js"
 import {Queue} from "./queue.js"
@@ -49,6 +50,8 @@ export interface PeerInfo {
   minor: number
   /** "tcp://1.2.3.4:5", "ipc://path", "inproc://name". */
   address: string
+  /** Durable subscribers (acks.ts): what its READY said, when it said anything. */
+  durable?: DurablePeer
 }
 
 /**
@@ -101,6 +104,16 @@ export class Pipe {
   private readPaused = false
   /** Told of every message the socket reads (inproc between threads counts them for its HWM). */
   onRead: (() => void) | null = null
+  /**
+   * Durable subscribers (acks.ts), publisher side: what the current connection took and the peer
+   * has not acknowledged; after it ended, what went back to the front of the queue.
+   */
+  inFlight: InFlight | null = null
+  private requeued: Requeued | null = null
+  /** Subscriber side: the current connection acknowledges what the application takes. */
+  ackOut: AckOut | null = null
+  /** Subscriber side: the last acknowledging connection, for the next one's X-Zmtp-Resume. */
+  resume: Resume | null = null
 
   constructor(
     readonly owner: PipeOwner,
@@ -238,6 +251,11 @@ export class Pipe {
    * or whole messages framed together), so a multipart message is never cut.
    */
   private discardOldest(): void {
+    const requeued = this.requeued
+    if (requeued !== null && requeued.left > 0) {
+      requeued.first++
+      requeued.left--
+    }
     if (this.unpacked !== null) {
       this.unpacked.shift()
       if (this.unpacked.length === 0) this.unpacked = null
@@ -265,7 +283,12 @@ export class Pipe {
   }
 
   read(): Msg | undefined {
+    const before = this.in.length
     const msg = this.in.shift()
+    // The current connection's messages are the queue's last `pending`: one of them is acknowledged
+    // now, before the application has it (acks.ts).
+    const ackOut = this.ackOut
+    if (ackOut !== null && msg !== undefined && before <= ackOut.pending) ackOut.consume()
     if (this.onRead !== null && msg !== undefined) this.onRead()
     if (msg && this.readPaused && (this.recvHwm <= 0 || this.in.length < this.recvHwm)) {
       this.readPaused = false
@@ -282,7 +305,7 @@ export class Pipe {
    * off it).
    */
   pullFrames(takesFrames: boolean, most = Infinity): Msg | StagedFrames | undefined {
-    if (!takesFrames || this.unpacked !== null) return this.pull()
+    if (!takesFrames || this.unpacked !== null || this.inFlight !== null) return this.pull()
     const head = this.out.peek()
     if (head instanceof StagedFrames && head.count > most) {
       this.taken(most)
@@ -305,6 +328,7 @@ export class Pipe {
       const msg = this.unpacked.shift()!
       if (this.unpacked.length === 0) this.unpacked = null
       this.taken(1)
+      if (this.inFlight !== null) this.inFlight.taken(msg)
       return msg
     }
     const entry = this.out.peek()
@@ -318,6 +342,7 @@ export class Pipe {
     }
     this.out.shift()
     this.taken(1)
+    if (this.inFlight !== null && entry.subscribe === undefined) this.inFlight.taken(entry)
     return entry
   }
 
@@ -352,6 +377,11 @@ export class Pipe {
       return true
     }
     this.in.push(msg)
+    const ackOut = this.ackOut
+    if (ackOut !== null) {
+      ackOut.pending++
+      ackOut.received++
+    }
     if (this.in.length === 1) this.owner.pipeReadable(this)
     if (this.recvHwm > 0 && this.in.length >= this.recvHwm) {
       this.readPaused = true
@@ -372,6 +402,7 @@ export class Pipe {
     this.transport = transport
     this.peer = peer
     this.readPaused = false
+    if (this.requeued !== null) this.resumeFrom(peer.durable?.resume ?? null)
     this.adoptSpill()
     if (this.outCount > 0) transport.kick()
   }
@@ -379,6 +410,43 @@ export class Pipe {
   /** The transport went away. A connect-side pipe survives this and waits for the next one. */
   detach(transport: Engine): void {
     if (this.transport === transport) this.transport = null
+    if (this.inFlight?.transport === transport) this.requeue(this.inFlight)
+    const ackOut = this.ackOut
+    if (ackOut?.transport === transport) {
+      this.ackOut = null
+      this.resume = {token: ackOut.token, received: ackOut.received}
+    }
+  }
+
+  /**
+   * Publisher side: the connection ended with messages unacknowledged. They go back to the front
+   * of the queue, in order, even past the HWM (by at most what was in flight), so the subscriber
+   * gets them first when it comes back: acks.ts.
+   */
+  private requeue(inFlight: InFlight): void {
+    this.inFlight = null
+    const msgs = inFlight.msgs
+    const n = msgs.length
+    this.requeued = n > 0 ? {token: inFlight.token, first: inFlight.acked + 1, left: n} : null
+    if (n === 0 || this.terminated) return
+    if (this.unpacked !== null) {
+      this.unpacked.unshift(...msgs)
+    } else {
+      for (let i = n - 1; i >= 0; i--) this.out.unshift(msgs.at(i)!)
+    }
+    this.outCount += n
+  }
+
+  /**
+   * Publisher side, a new connection: a subscriber resuming the connection whose messages were put
+   * back already has the first of them (it received them and keeps them): drop those.
+   */
+  private resumeFrom(resume: Resume | null): void {
+    const requeued = this.requeued!
+    this.requeued = null
+    if (resume === null || !resume.token.equals(requeued.token)) return
+    let drop = Math.min(requeued.left, resume.received - requeued.first + 1)
+    while (drop-- > 0) this.discardOldest()
   }
 
   /** Removes the pipe for good: its unsent messages are discarded (bind-side semantics). */

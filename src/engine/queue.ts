@@ -20,6 +20,24 @@ export class Queue<T> {
     this.size++
   }
 
+  /** Puts an item back at the front (durable publishers: unacknowledged messages go first). */
+  unshift(item: T): void {
+    if (this.size > this.mask) this.grow()
+    this.head = (this.head - 1) & this.mask
+    this.items[this.head] = item
+    this.size++
+  }
+
+  /** Takes the last item (durable subscribers: a connection's unread messages). */
+  pop(): T | undefined {
+    if (this.size === 0) return undefined
+    const at = (this.head + this.size - 1) & this.mask
+    const item = this.items[at]
+    this.items[at] = undefined
+    this.size--
+    return item
+  }
+
   peek(): T | undefined {
     return this.size > 0 ? this.items[this.head] : undefined
   }

@@ -2,13 +2,14 @@
  * What arrives after the handshake, besides plain message frames (37/ZMTP, 26/CURVE):
  * - commands: PING is answered with PONG (and its TTL arms our check of the peer); SUBSCRIBE and
  *   CANCEL, and a DISH's JOIN and LEAVE, become the stack's subscription form (subscription.ts);
- *   PONG only proves liveness;
+ *   PONG only proves liveness; zmtp's own X-ACK (acks.ts) acknowledges a durable subscriber's messages;
  *   ERROR and unknown commands are dropped, as libzmq does;
  * - under CURVE, every frame is a MESSAGE box holding one frame of a message (MORE inside the box)
  *   or a command: the Unboxer opens them and reassembles the messages.
  */
 import type {Buffer} from "node:buffer"
 import {encodePong, parseCommand, parsePing, type Command} from "../wire/command.js"
+import {ACK_COMMAND} from "./acks.js"
 import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.js"
 import type {Heartbeat} from "./heartbeat.js"
 import type {Msg} from "./pipe.js"
@@ -19,6 +20,8 @@ export interface CommandSink {
   writeFrame(frame: Buffer): void
   readonly heartbeat: Heartbeat
   deliver(msg: Msg): void
+  /** X-ACK's data from a durable subscriber (acks.ts); ignored where it was not negotiated. */
+  acked(data: Buffer): void
 }
 
 export function trafficCommand(command: Command, to: CommandSink): void {
@@ -38,6 +41,9 @@ export function trafficCommand(command: Command, to: CommandSink): void {
     case "JOIN":
     case "LEAVE":
       to.deliver(subscription(command.data, command.name === "JOIN"))
+      break
+    case ACK_COMMAND:
+      to.acked(command.data)
       break
     default:
       break

@@ -24,6 +24,7 @@ import {closeAfterFlush} from "./flush-close.js"
 import {GreetingSteps} from "./greeting-steps.js"
 import {Heartbeat, type HeartbeatOptions} from "./heartbeat.js"
 import {HeldFrames} from "./held-frames.js"
+import {AckOut, durablePeer, InFlight, parseAck} from "./acks.js"
 import type {Msg, PeerInfo, Pipe} from "./pipe.js"
 import {trafficCommand, Unboxer} from "./traffic-in.js"
 import {listenTo, stopReading, type StreamReader} from "./stream-events.js"
@@ -43,6 +44,10 @@ export interface ZmtpEngineOptions extends HeartbeatOptions {
    * takes subscriptions in the 1/0 message form, as a ZMTP 3.0 peer does (libzmq ws_encoder.cpp).
    */
   greeting?: boolean
+  /** A durable publisher (acks.ts): the connection token our READY carries as X-Zmtp-Durable. */
+  durableToken?: Buffer | null
+  /** A subscriber whose READY carries X-Zmtp-Ack: it acknowledges where the peer is durable. */
+  acks?: boolean
 }
 
 /**
@@ -155,7 +160,21 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
 
   attach(pipe: Pipe, peer: PeerInfo): void {
     this.pipe = this.encoder.pipe = pipe
+    // Durable subscribers, where both sides advertised it (acks.ts); before pipe.attach, which
+    // may hand the queue to the encoder at once.
+    const {durableToken, acks} = this.options
+    if (durableToken && peer.durable?.ackId) pipe.inFlight = new InFlight(this, durableToken)
+    if (acks && peer.durable?.token) pipe.ackOut = new AckOut(this, peer.durable.token, frame => this.writeFrame(frame))
     pipe.attach(this, peer)
+  }
+
+  /**
+   * CommandSink: a durable subscriber acknowledged messages of this connection. Where it was not
+   * negotiated, X-ACK is an unknown command like any other: dropped, as libzmq does.
+   */
+  acked(data: Buffer): void {
+    const inFlight = this.pipe?.inFlight
+    if (inFlight && inFlight.transport === this) inFlight.ack(parseAck(data))
   }
 
   kick(): void {
@@ -341,6 +360,7 @@ export class ZmtpEngine implements Engine, FrameHandler, StreamReader {
       identity: meta.get("identity") ?? Buffer.alloc(0),
       minor: this.peerMinor,
       address: this.options.address,
+      durable: this.options.durableToken || this.options.acks ? durablePeer(meta) : undefined,
     })
     if (!mechanism.encode && !mechanism.decode) this.mechanism = TRAFFIC_IN_CLEAR
     if (this.pipe && this.pipe.outLength > 0) this.kick()

@@ -1,7 +1,8 @@
 /**
  * One bound endpoint and the peers it accepted. Each accepted connection gets its pipe only once
  * its handshake is done, and that pipe ends with the connection (28..31/ZMTP: a bind-side peer's
- * queue is destroyed with it); there is nothing to redial.
+ * queue is destroyed with it); there is nothing to redial. The one exception is a zmtp extension:
+ * a publisher with durableGrace parks a durable subscriber's pipe for it (sockets/durable.ts).
  */
 import type {Engine} from "../engine/engine.js"
 import type {Pipe} from "../engine/pipe.js"
@@ -38,7 +39,8 @@ export class BoundEndpoint {
     let pipe: Pipe | null = null
     const engine = startEngine(host, stream, address, {
       onHandshake: (e, peer) => {
-        pipe = host.newPipe(address, null, true)
+        // A durable subscriber coming back within its grace takes over its parked pipe.
+        pipe = host.unpark(peer) ?? host.newPipe(address, null, true)
         e.attach(pipe, peer)
         if (!host.connected(pipe)) {
           pipe.terminate()
@@ -51,7 +53,8 @@ export class BoundEndpoint {
         this.engines.delete(e)
         // A connection we end by closing the socket is not reported (libzmq's monitor is gone).
         if (!host.closed) host.emit({type: "disconnect", address})
-        pipe?.terminate()
+        const ended = pipe as Pipe | null
+        if (ended !== null && !host.park(ended)) ended.terminate()
         host.linger.done(e)
       },
     })

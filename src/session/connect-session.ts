@@ -6,6 +6,7 @@
  */
 import type {Buffer} from "node:buffer"
 import type {Engine} from "../engine/engine.js"
+import type {Resume} from "../engine/acks.js"
 import type {Pipe} from "../engine/pipe.js"
 import type {InprocConnecter} from "../transport/inproc.js"
 import {StreamConnecter, type Connection, type StreamEndpoint} from "../transport/stream.js"
@@ -20,6 +21,11 @@ export class ConnectSession implements LingerWork {
   inproc: InprocConnecter | null = null
   pipe: Pipe | null = null
   readonly engines = new Set<Engine>()
+  /**
+   * Durable subscribers (engine/acks.ts): the last connection that acknowledged, for the next
+   * one's READY; kept here too because with ZMQ_IMMEDIATE the pipe does not outlive it.
+   */
+  private resume: Resume | null = null
 
   constructor(
     private readonly host: SessionHost,
@@ -79,13 +85,14 @@ export class ConnectSession implements LingerWork {
         }
         host.emit({type: "disconnect", address})
         const pipe = this.pipe
+        if (pipe?.resume) this.resume = pipe.resume
         if (pipe && (host.options.immediate || !reconnect)) {
           this.pipe = null
           pipe.terminate()
         }
         connecter.connectionLost(reconnect)
       },
-    })
+    }, this.pipe?.resume ?? this.resume)
     if (engine) this.engines.add(engine)
     // A connection that cannot even start (missing CURVE keys) is not retried.
     else connecter.connectionLost(false)

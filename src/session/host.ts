@@ -7,7 +7,7 @@
  */
 import type {Buffer} from "node:buffer"
 import type {Context} from "../context.js"
-import type {Pipe} from "../engine/pipe.js"
+import type {PeerInfo, Pipe} from "../engine/pipe.js"
 import type {SocketOptions} from "../sockets/sockopt.js"
 import type {SocketEvent} from "../transport/stream.js"
 import type {SocketTypeName} from "../wire/socket-type.js"
@@ -25,6 +25,13 @@ export interface SessionHost {
    * `connecting`: a connect()ed endpoint's pipe (the same peer across reconnects and restarts).
    */
   newPipe(endpoint: string, routingId: Buffer | null, attached: boolean, connecting?: boolean): Pipe
+  /**
+   * Durable subscribers (sockets/durable.ts): an accepted peer's connection ended; true when its
+   * pipe is parked for it rather than to be terminated.
+   */
+  park(pipe: Pipe): boolean
+  /** The pipe parked for this peer (it takes it over), or null. */
+  unpark(peer: PeerInfo): Pipe | null
   /** A handshake completed on the pipe: false when the pattern refuses the peer. */
   connected(pipe: Pipe): boolean
   /** A monitor event (socket.events). */

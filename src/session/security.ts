@@ -73,9 +73,11 @@ function ownProperties(o: SocketOptions, type: SocketTypeName): OwnProperties {
  * The security mechanism for one new connection (throws for missing keys and the like).
  * `peerAddress` is asked only when ZAP needs it (a getpeername per connection otherwise).
  */
-export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: () => string): Mechanism {
+export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context: Context, peerAddress: () => string, extra: readonly [string, Buffer][] = []): Mechanism {
   const mine = ownProperties(o, type)
-  const properties = mine.properties
+  // zmtp's own properties (durable subscribers, engine/acks.ts), after the application's: they
+  // differ per connection, so a READY with them is not the cached one.
+  const properties = extra.length === 0 ? mine.properties : [...mine.properties, ...extra]
   const zap = (): ZapOptions => ({
     // With no handler bound, PLAIN refuses everyone and CURVE accepts everyone, as libzmq does.
     authenticate: context.inproc.isBound(ZAP_ENDPOINT) ? request => zapOverInproc(context, request) : undefined,
@@ -93,8 +95,7 @@ export function chooseMechanism(o: SocketOptions, type: SocketTypeName, context:
       if (!o.curveServerKey) return new CurveMissingKeys(false, "A CURVE client needs curveServerKey")
       return new CurveClient({properties, serverKey: o.curveServerKey, secretKey: o.curveSecretKey, publicKey: o.curvePublicKey ?? undefined})
     default:
-      mine.ready ??= encodeReady(properties)
-      return new NullMechanism(properties, o.zapDomain ? {...zap(), enforceDomain: o.zapEnforceDomain} : {}, mine.ready)
+      return new NullMechanism(properties, o.zapDomain ? {...zap(), enforceDomain: o.zapEnforceDomain} : {}, extra.length === 0 ? (mine.ready ??= encodeReady(properties)) : encodeReady(properties))
   }
 }
 

@@ -3,7 +3,9 @@
  * STREAM socket a raw one (no handshake, so "connected" at once). A failed handshake is reported
  * as zeromq.js reports it: handshake:error:auth / :protocol / :other events.
  */
+import type {Buffer} from "node:buffer"
 import {errnoError} from "../errors.js"
+import {ACK_PROPERTY, DURABLE_PROPERTY, encodeResume, newToken, RESUME_PROPERTY, type Resume} from "../engine/acks.js"
 import type {Engine} from "../engine/engine.js"
 import type {PeerInfo} from "../engine/pipe.js"
 import {RawEngine} from "../engine/raw-engine.js"
@@ -24,17 +26,38 @@ export interface ConnectionHandler {
   onClose(engine: Engine, error: ZmtpError | null): void
 }
 
-/** The engine, started; null when this connection cannot start at all (missing CURVE keys). */
-export function startEngine(host: SessionHost, stream: Connection, address: string, handler: ConnectionHandler): Engine | null {
+/** Publishers that can keep a durable subscriber's queue (durableGrace). */
+const PUBLISHERS: ReadonlySet<string> = new Set(["PUB", "XPUB", "RADIO"])
+/** Subscribers that acknowledge, given a routing id. */
+const SUBSCRIBERS: ReadonlySet<string> = new Set(["SUB", "XSUB", "DISH"])
+
+/**
+ * The engine, started; null when this connection cannot start at all (missing CURVE keys).
+ * `resume`: a subscriber's last acknowledged connection on this endpoint (engine/acks.ts).
+ */
+export function startEngine(host: SessionHost, stream: Connection, address: string, handler: ConnectionHandler, resume: Resume | null = null): Engine | null {
   if (host.typeName === "STREAM") {
     const raw = new RawEngine(stream, address, handler)
     raw.start()
     return raw
   }
   const o = host.options
+  // Durable subscribers (engine/acks.ts): our side of the negotiation, in READY.
+  const extra: [string, Buffer][] = []
+  let durableToken: Buffer | null = null
+  let acks = false
+  if (o.durableGrace > 0 && PUBLISHERS.has(host.typeName)) {
+    durableToken = newToken()
+    extra.push([DURABLE_PROPERTY, durableToken])
+  } else if (o.routingId !== null && o.routingId.length > 0 && !o.conflate && SUBSCRIBERS.has(host.typeName)) {
+    // CONFLATE throws messages away unread: nothing there to acknowledge one by one.
+    acks = true
+    extra.push([ACK_PROPERTY, o.routingId])
+    if (resume !== null) extra.push([RESUME_PROPERTY, encodeResume(resume)])
+  }
   let mechanism: Mechanism
   try {
-    mechanism = chooseMechanism(o, host.typeName, host.context, () => stream.remoteAddress ?? "")
+    mechanism = chooseMechanism(o, host.typeName, host.context, () => stream.remoteAddress ?? "", extra)
   } catch (e) {
     stream.destroy()
     const err = e instanceof ZmtpError ? e : new ZmtpError("ERR_ZMTP_UNSPECIFIED", (e as Error).message, {kind: "other"})
@@ -54,6 +77,8 @@ export function startEngine(host: SessionHost, stream: Connection, address: stri
       heartbeatTimeout: o.heartbeatTimeout,
       address,
       greeting: !(ZWS_STREAM in stream),
+      durableToken,
+      acks,
     },
     {
       onHandshake: handler.onHandshake,

@@ -9,7 +9,9 @@ import {errnoError} from "../errors.js"
 import {socketOptionsOf, type Socket} from "./socket.js"
 
 type Target = {prototype: object}
-type ExtensionField = "dropOldest" | "spillDirectory" | "spillBudget" | "spillRecover"
+/** The extension properties (README "zmtp extensions"), which zeromq.js's sockets do not have. */
+export const EXTENSION_PROPERTIES = ["dropOldest", "spillDirectory", "spillBudget", "spillRecover", "durableGrace"] as const
+type ExtensionField = (typeof EXTENSION_PROPERTIES)[number]
 const SPILL_FIELDS: ReadonlySet<ExtensionField> = new Set(["spillDirectory", "spillBudget", "spillRecover"])
 
 /** Installs `name` on each class's prototype as an accessor over the socket's option field. */
@@ -47,4 +49,10 @@ export function checkDirectory(value: unknown): void {
 export function checkBudget(value: unknown): void {
   if (typeof value !== "number") throw new TypeError("Option value must be a number")
   if (!Number.isSafeInteger(value) || value <= 0) throw errnoError("EINVAL", "spillBudget must be a positive whole number of bytes")
+}
+
+/** A grace period in ms: a non-negative integer (0: off). */
+export function checkGrace(value: unknown): void {
+  if (typeof value !== "number") throw new TypeError("Option value must be a number")
+  if (!Number.isSafeInteger(value) || value < 0) throw errnoError("EINVAL", "durableGrace must be a non-negative whole number of milliseconds")
 }

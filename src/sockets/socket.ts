@@ -27,6 +27,7 @@ import "./socket-properties.js"
 import {SocketOptions, appliesImmediately, type OptionKind} from "./sockopt.js"
 import {createPattern} from "./types/index.js"
 import {SpillDirectory} from "./spill-directory.js"
+import {ParkedPipes} from "./durable.js"
 import {socketClosed, socketOpened, type Lingerer} from "./linger.js"
 
 export type {MessageLike} from "./message.js"
@@ -76,6 +77,8 @@ export class Socket {
   #spill: SpillDirectory | null = null
   readonly #linger: Linger
   readonly #lingerer: Lingerer
+  /** zmtp extension durableGrace: subscribers' pipes kept after their connection ended. */
+  #parked: ParkedPipes | null = null
 
   static {
     observeSocket = (socket, sink) => {
@@ -138,6 +141,7 @@ export class Socket {
         if (this.#ops.sending) this.#ops.wake()
       },
       pipeTerminated: pipe => {
+        this.#parked?.forget(pipe)
         this.#pipes.delete(pipe)
         this.#pattern.terminated(pipe)
         this.#ops.wake()
@@ -168,6 +172,8 @@ export class Socket {
         if (!attached) this.#ops.wake()
         return pipe
       },
+      park: pipe => (this.#parked ??= new ParkedPipes(this.#options, typeName)).park(pipe, this.#closed),
+      unpark: peer => this.#parked?.unpark(peer) ?? null,
       connected: pipe => this.#pattern.connected(pipe),
       emit: event => {
         for (const sink of this.#sinks) sink.push(event)

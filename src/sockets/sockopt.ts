@@ -930,6 +930,11 @@ export class SocketOptions {
   spillRecover = false
   /** The socket has bound or connected with spillDirectory set: the spill options are fixed. */
   spillFixed = false
+  /**
+   * PUB, XPUB, RADIO: durable subscribers (README "Durable subscribers"). ms a subscriber that
+   * sent a routing id keeps its queue after its connection ends; 0: off.
+   */
+  durableGrace = 0
 
   // Queues and timing
   sendHighWaterMark = 1000

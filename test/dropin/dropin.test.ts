@@ -26,7 +26,8 @@ import {fileURLToPath} from "node:url"
 import * as zmtp from "../../src/index.js"
 import * as zmtpDraft from "../../src/draft.js"
 import {normalise, type Draft, type Zmq} from "./harness.js"
-import {scenarios} from "./scenarios.js"
+import {EXTENSION_PROPERTIES} from "../../src/sockets/extensions.js"
+import {scenarios, ZMTP_ONLY_PROPERTIES} from "./scenarios.js"
 
 const zmtpAsZmq = zmtp as unknown as Zmq
 const zmtpAsDraft = zmtpDraft as unknown as Draft
@@ -134,4 +135,8 @@ describe("zmtp behaves as zeromq.js", () => {
     if (KNOWN[name]) test.fails(`${name} [known: ${KNOWN[name]}]`, run)
     else test(name, run)
   }
+})
+
+test("the properties left out of the comparison are exactly zmtp's documented extensions", () => {
+  expect([...ZMTP_ONLY_PROPERTIES].sort()).toEqual([...EXTENSION_PROPERTIES].sort())
 })

@@ -513,6 +513,17 @@ scenarios["for await over the Observer ends with the socket"] = withEnv(async (z
 
 export const CLASSES = ["Pair", "Publisher", "Subscriber", "Request", "Reply", "Dealer", "Router", "Pull", "Push", "XPublisher", "XSubscriber", "Stream"] as const
 
+/**
+ * zmtp's own properties, documented in README "zmtp extensions": left out of the comparison, which
+ * is about what zeromq.js has. `routingId` is libzmq's ZMQ_ROUTING_ID, which zeromq.js offers on
+ * REQ/REP/DEALER/ROUTER only; zmtp also offers it on SUB/XSUB for durable subscribers.
+ */
+export const ZMTP_ONLY_PROPERTIES = ["dropOldest", "spillDirectory", "spillBudget", "spillRecover", "durableGrace"]
+// (A literal: this file also runs, copied, against zeromq.js; dropin.test.ts checks it matches
+// src/sockets/extensions.ts EXTENSION_PROPERTIES.)
+const ZMTP_ONLY = new Set<string>(ZMTP_ONLY_PROPERTIES)
+const ZMTP_ONLY_ON: Record<string, readonly string[]> = {routingId: ["Subscriber", "XSubscriber"]}
+
 /** Accessor properties up the prototype chain (what `socket.x` can reach), minus objects. */
 function accessors(obj: object): Map<string, {get: boolean; set: boolean}> {
   const out = new Map<string, {get: boolean; set: boolean}>()
@@ -521,6 +532,7 @@ function accessors(obj: object): Map<string, {get: boolean; set: boolean}> {
       if (out.has(name) || !(d.get || d.set)) continue
       // CURVE is not implemented in zmtp (capability.curve false, a documented difference).
       if (name.startsWith("curve")) continue
+      if (ZMTP_ONLY.has(name) || ZMTP_ONLY_ON[name]?.includes(obj.constructor.name)) continue
       out.set(name, {get: !!d.get, set: !!d.set})
     }
   }

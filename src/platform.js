@@ -1,0 +1,1 @@
+export const BROWSER = typeof __ZMTP_BROWSER__ !== "undefined" && __ZMTP_BROWSER__ === true;

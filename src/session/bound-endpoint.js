@@ -1,0 +1,67 @@
+import { StreamListener } from "../transport/stream.js";
+import { startEngine } from "./start-engine.js";
+export class BoundEndpoint {
+    host;
+    /** The resolved endpoint (ZMQ_LAST_ENDPOINT form); unbind() matches this. */
+    address = "";
+    listener = null;
+    inproc = null;
+    engines = new Set();
+    constructor(host) {
+        this.host = host;
+    }
+    /** A listener for a tcp:// or ipc:// endpoint (not listening yet). */
+    listen(endpoint) {
+        const listener = new StreamListener(endpoint, this.host.options, stream => this.accepted(stream), e => this.host.emit(e));
+        this.listener = listener;
+        return listener;
+    }
+    accepted(stream) {
+        const host = this.host;
+        // ZMQ_TCP_ACCEPT_FILTER: a peer outside the allowed networks is closed at once. The peer's
+        // address costs a getpeername: asked only when there is a filter to apply.
+        if (host.closed || (host.options.tcpAcceptFilter.length !== 0 && stream.remoteAddress && !host.options.acceptsPeer(stream.remoteAddress))) {
+            stream.destroy();
+            return;
+        }
+        const address = this.listener.address;
+        let pipe = null;
+        const engine = startEngine(host, stream, address, {
+            onHandshake: (e, peer) => {
+                // A durable subscriber coming back within its grace takes over its parked pipe.
+                pipe = host.unpark(peer) ?? host.newPipe(address, null, true);
+                e.attach(pipe, peer);
+                if (!host.connected(pipe)) {
+                    pipe.terminate();
+                    return;
+                }
+                host.emit({ type: "handshake", address });
+                host.wake();
+            },
+            onClose: e => {
+                this.engines.delete(e);
+                // A connection we end by closing the socket is not reported (libzmq's monitor is gone).
+                if (!host.closed)
+                    host.emit({ type: "disconnect", address });
+                const ended = pipe;
+                if (ended !== null && !host.park(ended))
+                    ended.terminate();
+                host.linger.done(e);
+            },
+        });
+        if (engine)
+            this.engines.add(engine);
+    }
+    /**
+     * Stops listening and ends the accepted connections. `closing`: the socket is closing, and
+     * lingers over the pipes of those past their handshake; only those still in it end now.
+     */
+    close(closing = false) {
+        this.listener?.close();
+        if (this.inproc)
+            this.host.context.inproc.unbind(this.address.slice("inproc://".length), this.inproc);
+        for (const e of [...this.engines])
+            if (!closing || e.handshaking)
+                e.close();
+    }
+}
