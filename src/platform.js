@@ -1,1 +1,0 @@
-export const BROWSER = typeof __ZMTP_BROWSER__ !== "undefined" && __ZMTP_BROWSER__ === true;
