@@ -13,24 +13,11 @@ import * as zmq from "../../src/index.js"
 import * as draft from "../../src/draft.js"
 import * as native from "zeromq"
 import {endpointFor, sleep, socketTracker} from "../helpers/sockets.js"
+import {drain} from "../helpers/blocking.js"
 
 const track = socketTracker()
 
 type Receiver = {receive(): Promise<Buffer[]>; receiveTimeout: number}
-
-/** Everything the socket has, until it is quiet for `quietMs`. */
-async function drain(s: Receiver, quietMs = 300): Promise<Buffer[][]> {
-  s.receiveTimeout = quietMs
-  const out: Buffer[][] = []
-  for (;;) {
-    try {
-      out.push(await s.receive())
-    } catch (e) {
-      if ((e as {code?: string}).code === "EAGAIN") return out
-      throw e
-    }
-  }
-}
 
 const PROBE = 0xffffffff
 
