@@ -132,6 +132,14 @@ function untilStopped(signal?: AbortSignal): {done: Promise<string>; dispose(): 
   return {done, dispose: () => dispose()}
 }
 
+/** untilStopped, and also when `refusal` is aborted (a server turned the client away). */
+function untilStoppedOrRefused(signal?: AbortSignal): {refusal: AbortController; stop: ReturnType<typeof untilStopped>} {
+  const refusal = new AbortController()
+  if (signal?.aborted) refusal.abort()
+  signal?.addEventListener("abort", () => refusal.abort(), {once: true})
+  return {refusal, stop: untilStopped(refusal.signal)}
+}
+
 /** Runs the command; resolves with the process exit code. */
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout
@@ -207,11 +215,7 @@ async function sync(p: Parsed, args: string[], stdout: Output, stderr: Output, i
   const secret = p.flags.get("curve-secret")
   if (secret !== undefined && serverCert === undefined) throw new UsageError("--curve-secret needs --curve-server (the server's public certificate)")
   const curve = typeof serverCert === "string" ? {serverKey: readCertificate(serverCert).publicKey, ...(typeof secret === "string" ? readSecretCertificate(secret) : {})} : null
-  // Stops on the caller's signal, or when the server turns us away.
-  const refusal = new AbortController()
-  if (io.signal?.aborted) refusal.abort()
-  io.signal?.addEventListener("abort", () => refusal.abort(), {once: true})
-  const stop = untilStopped(refusal.signal)
+  const {refusal, stop} = untilStoppedOrRefused(io.signal)
   const client = new FmqClient({
     inbox: dir,
     credit: num(p, "credit"),
@@ -275,10 +279,7 @@ async function relay(p: Parsed, args: string[], stdout: Output, stderr: Output, 
       curve: own ? {...own, allow: typeof allow === "string" ? readAllowList(allow) : null} : null,
     },
   })
-  const refusal = new AbortController()
-  if (io.signal?.aborted) refusal.abort()
-  io.signal?.addEventListener("abort", () => refusal.abort(), {once: true})
-  const stop = untilStopped(refusal.signal)
+  const {refusal, stop} = untilStoppedOrRefused(io.signal)
   let refused: string | null = null
   relayer.client.on("refused", why => {
     refused = why
