@@ -2,16 +2,16 @@
 import {beforeAll, expect, test} from "vitest"
 import {execFileSync} from "node:child_process"
 import {createRequire} from "node:module"
-import {mkdtempSync, readFileSync} from "node:fs"
-import {tmpdir} from "node:os"
+import {readFileSync} from "node:fs"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zeromq from "zeromq"
+import {tempDir} from "./helpers/tmp.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
 // Built into a temporary folder, so tests that use dist/ meanwhile are not disturbed.
-const out = join(mkdtempSync(join(tmpdir(), "zmtp-build-")), "dist")
+const out = join(tempDir("zmtp-build-"), "dist")
 
 beforeAll(() => {
   execFileSync(process.execPath, ["scripts/build.mjs", out], {cwd: root, stdio: "pipe"})

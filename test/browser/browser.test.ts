@@ -4,8 +4,6 @@
  * (bind, tcp://) fails with a clear error. The browser build is made fresh for the run.
  */
 import {afterAll, beforeAll, describe, expect, test} from "vitest"
-import {mkdtempSync} from "node:fs"
-import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmq from "zeromq"
@@ -13,6 +11,7 @@ import type {Browser, Page} from "playwright-core"
 import type {Server} from "node:http"
 import * as zmtp from "../../src/index.js"
 import {CHROMIUM, launch, openPage, serve} from "./harness.js"
+import {tempDir} from "../helpers/tmp.js"
 import {buildBrowser} from "../../scripts/build-browser.mjs"
 
 const here = fileURLToPath(new URL(".", import.meta.url))
@@ -24,12 +23,13 @@ let page: Page
 let errors: string[] = []
 const open: zmtp.Socket[] = []
 
+const out = tempDir("zmtp-browser-")
+
 beforeAll(async () => {
   if (!CHROMIUM) {
     console.warn("browser tests skipped: no Chromium (apt-get install chromium)")
     return
   }
-  const out = mkdtempSync(join(tmpdir(), "zmtp-browser-"))
   await buildBrowser(out)
   const served = await serve({"/zmtp/": join(out, "browser"), "/": join(here, "page")})
   http = served.server

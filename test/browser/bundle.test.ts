@@ -5,14 +5,14 @@
  */
 import {afterAll, beforeAll, expect, test} from "vitest"
 import {build} from "esbuild"
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs"
-import {tmpdir} from "node:os"
+import {cpSync, mkdirSync, readFileSync, writeFileSync} from "node:fs"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import type {Browser} from "playwright-core"
 import type {Server} from "node:http"
 import * as zmtp from "../../src/index.js"
 import {CHROMIUM, launch, serve} from "./harness.js"
+import {tempDir} from "../helpers/tmp.js"
 import {buildBrowser} from "../../scripts/build-browser.mjs"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -23,9 +23,10 @@ let bundleText = ""
 let warnings: string[] = []
 const router = new zmtp.Router({linger: 0})
 
+const app = tempDir("zmtp-bundle-")
+
 beforeAll(async () => {
   // A project with zmtp installed as a package: its package.json and a built dist/.
-  const app = mkdtempSync(join(tmpdir(), "zmtp-bundle-"))
   const pkg = join(app, "node_modules", "zmtp")
   mkdirSync(join(pkg, "dist"), {recursive: true})
   cpSync(join(root, "package.json"), join(pkg, "package.json"))

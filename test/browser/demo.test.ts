@@ -4,12 +4,11 @@
  * page, and points must arrive and be plotted for every topic, with no page error.
  */
 import {afterAll, beforeAll, expect, test} from "vitest"
-import {mkdtempSync} from "node:fs"
-import {tmpdir} from "node:os"
 import {join} from "node:path"
 import type {Browser} from "playwright-core"
 import * as zmtp from "../../src/index.js"
 import {CHROMIUM, launch, openPage} from "./harness.js"
+import {tempDir} from "../helpers/tmp.js"
 import {buildBrowser} from "../../scripts/build-browser.mjs"
 import {start, type Demo} from "../../examples/browser/server.mjs"
 
@@ -18,12 +17,13 @@ const TOPICS = ["lag", "rate", "heap"] as const
 let browser: Browser | null = null
 let demo: Demo | null = null
 
+const out = tempDir("zmtp-demo-")
+
 beforeAll(async () => {
   if (!CHROMIUM) {
     console.warn("browser demo test skipped: no Chromium (apt-get install chromium)")
     return
   }
-  const out = mkdtempSync(join(tmpdir(), "zmtp-demo-"))
   await buildBrowser(out)
   demo = await start({httpPort: 0, wsPort: 0, zmq: zmtp, zmtpBrowserDir: join(out, "browser"), log: () => {}})
   browser = await launch()

@@ -25,7 +25,7 @@ import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmtp from "../../src/index.js"
 import * as zmtpDraft from "../../src/draft.js"
-import {normalise, type Draft, type Zmq} from "./harness.js"
+import {ipcDirectory, normalise, type Draft, type Zmq} from "./harness.js"
 import {EXTENSION_PROPERTIES} from "../../src/sockets/extensions.js"
 import {scenarios, ZMTP_ONLY_PROPERTIES} from "./scenarios.js"
 
@@ -54,12 +54,12 @@ type Outcome = {ok: unknown} | {threw: string}
 
 const RUNNER = `
 import {createRequire} from "node:module"
-import {writeFileSync} from "node:fs"
+import {rmSync, writeFileSync} from "node:fs"
 const [zeromqEntry, draftEntry, scenariosJs, harnessJs, out, name] = process.argv.slice(2)
 const zmq = createRequire(import.meta.url)(zeromqEntry)
 const draft = createRequire(import.meta.url)(draftEntry)
 const {scenarios} = await import(scenariosJs)
-const {normalise} = await import(harnessJs)
+const {normalise, ipcDirectory} = await import(harnessJs)
 let result
 let timer
 const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("scenario timed out (15 s)")), 15000)))
@@ -70,6 +70,7 @@ try {
 }
 clearTimeout(timer)
 writeFileSync(out, JSON.stringify(result))
+rmSync(ipcDirectory, {recursive: true, force: true})
 process.exit(0)
 `
 
@@ -90,6 +91,7 @@ async function referenceRun(dir: string, zeromqEntry: string, draftEntry: string
 let refDir = ""
 afterAll(() => {
   if (refDir) rmSync(refDir, {recursive: true, force: true})
+  rmSync(ipcDirectory, {recursive: true, force: true})
 })
 
 beforeAll(async () => {

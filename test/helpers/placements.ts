@@ -6,14 +6,13 @@
  */
 import {afterAll, beforeAll} from "vitest"
 import {execFileSync} from "node:child_process"
-import {mkdtempSync} from "node:fs"
-import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmq from "../../src/index.js"
 import * as draft from "../../src/draft.js"
 import * as draftExtra from "../../src/draft-extra.js"
 import {endpointFor, transports} from "./sockets.js"
+import {tempDir} from "./tmp.js"
 import {threadZmq} from "./thread-sockets.js"
 
 export const placements = [...transports, "threads"] as const
@@ -29,8 +28,9 @@ export function builtDist(): string {
 }
 
 export function useThreadPlacement(): void {
+  const scratch = tempDir("zmtp-placement-")
   beforeAll(() => {
-    dist = join(mkdtempSync(join(tmpdir(), "zmtp-placement-")), "dist")
+    dist = join(scratch, "dist")
     const root = fileURLToPath(new URL("../..", import.meta.url))
     execFileSync(process.execPath, ["scripts/build.mjs", dist], {cwd: root, stdio: "pipe"})
   }, 120_000)

@@ -1,11 +1,10 @@
 import {afterEach} from "vitest"
-import {mkdtempSync} from "node:fs"
 import net from "node:net"
-import {tmpdir} from "node:os"
 import {join} from "node:path"
+import {tempDir} from "./tmp.js"
 
 let n = 0
-const dir = mkdtempSync(join(tmpdir(), "zmtp-test-"))
+const dir = tempDir("zmtp-test-")
 
 /** A fresh endpoint of each transport; tcp uses an ephemeral port (bind first, then read lastEndpoint). */
 export function endpointFor(transport: "tcp" | "ipc" | "inproc"): string {

@@ -4,18 +4,18 @@
  */
 import {afterEach, beforeAll, expect, test} from "vitest"
 import {spawn, execFileSync} from "node:child_process"
-import {mkdtempSync, writeFileSync} from "node:fs"
+import {writeFileSync} from "node:fs"
 import net from "node:net"
-import {tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import * as zmq from "../../src/index.js"
 import {encodeGreeting} from "../../src/wire/greeting.js"
 import {encodeReady} from "../../src/wire/command.js"
 import {sleep, until} from "../helpers/sockets.js"
+import {tempDir} from "../helpers/tmp.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
-const dir = mkdtempSync(join(tmpdir(), "zmtp-faults-"))
+const dir = tempDir("zmtp-faults-")
 const built = join(dir, "dist")
 
 beforeAll(() => {

@@ -5,11 +5,11 @@
  */
 import {beforeAll, describe, expect, test} from "vitest"
 import {execFileSync} from "node:child_process"
-import {mkdtempSync, readFileSync} from "node:fs"
-import {tmpdir} from "node:os"
+import {readFileSync} from "node:fs"
 import {join} from "node:path"
 import * as zmtp from "../../src/index.js"
 import {socketTracker, until} from "../helpers/sockets.js"
+import {tempDir} from "../helpers/tmp.js"
 import {OptionId} from "../../src/sockets/option-ids.js"
 
 const track = socketTracker()
@@ -19,8 +19,9 @@ const raw = (s: zmtp.Socket) => s as unknown as Raw
 let pem: {key: string; cert: string} | null = null
 let skipReason = ""
 
+const dir = tempDir("zmtp-wss-")
+
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), "zmtp-wss-"))
   try {
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], {stdio: "pipe"})
     pem = {key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8")}
