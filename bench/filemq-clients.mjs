@@ -117,6 +117,19 @@ function check(dest, digests) {
   if (files !== digests.size) throw new Error(`${dest}: ${files} of ${digests.size} files`)
 }
 
+/**
+ * Starts a server once and waits for its `.filemq-index`, so that every measured server starts
+ * from the index alike (the first start hashes the tree, which would weigh on whichever client
+ * count happened to run first).
+ */
+async function writeIndex(src) {
+  const port = await freePort()
+  const server = spawn(process.execPath, [CLI, "serve", src, "--bind", `tcp://127.0.0.1:${port}`, "--stable", "0"], {stdio: "ignore"})
+  await until(() => existsSync(join(src, ".filemq-index")), 120_000, "the server's index")
+  server.kill("SIGTERM")
+  await exited(server)
+}
+
 const exited = p => new Promise(r => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", r)))
 
 /** One server process, `clients` sync processes; the server's own RSS, CPU and reads. */
@@ -194,6 +207,7 @@ for (const key of which.split("")) {
   const {dir: src, digests, bytes} = makeTree(tree)
   treeDigests = digests
   readdirSync(src, {recursive: true})
+  await writeIndex(src)
   const results = new Map(counts.map(n => [n, []]))
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < counts.length; i++) {
