@@ -56,11 +56,14 @@ const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
 
 /** The smallest chunk the send budget shrinks chunks to: below it, per-message costs dominate. */
 export const MIN_SHARED_CHUNK = 256 * 1024
+/** How long no client has a file under way before the shared blocks are dropped. */
+const IDLE_CLEAR_MS = 1000
 
 export class Dispatcher {
   private readonly reads: SharedReads
   /** Peers with a file under way: they share the send budget. */
   private readonly sending = new Set<Peer>()
+  private idle: NodeJS.Timeout | null = null
 
   constructor(private readonly host: DispatchHost) {
     this.reads = new SharedReads(host.chunkSize, host.readCacheBytes, host.stats)
@@ -72,6 +75,15 @@ export class Dispatcher {
     peer.current = null
     this.sending.delete(peer)
     if (t) this.reads.release(t.file)
+    if (this.sending.size === 0 && !this.idle) {
+      // An idle server holds no file bytes: the cache is for clients served at the same time.
+      // Not at once, as another client may be just between two files.
+      this.idle = setTimeout(() => {
+        this.idle = null
+        if (this.sending.size === 0) this.reads.clear()
+      }, IDLE_CLEAR_MS)
+      this.idle.unref()
+    }
   }
 
   /**

@@ -149,6 +149,12 @@ export class SharedReads {
     return bytesRead
   }
 
+  /** Drops every cached block (no transfer is under way: nothing would be shared). */
+  clear(): void {
+    this.blocks.clear()
+    this.cached = 0
+  }
+
   private forget(key: string, block: Block): void {
     if (this.blocks.get(key) !== block) return
     this.blocks.delete(key)
