@@ -15,7 +15,8 @@
  *   never holds the others back: it reads again what has been evicted.
  *
  * A block is never modified once read: callers get views of it and copy them into their frames
- * (a buffer handed to the socket is never touched again, spec/zmtp.md).
+ * (a buffer handed to the socket is never touched again: the engine may still be writing from
+ * it).
  */
 import {Buffer} from "node:buffer"
 import {open} from "node:fs/promises"
