@@ -5,23 +5,27 @@
  *
  * The rules, which the C client needs or which fix the C server: never a chunk beyond the credit
  * left (only chunk payload counts), so a small credit gives a small chunk instead of C's livelock
- * (B1); chunks of at most `chunkSize` bytes read from disk on demand, straight into the frame; one
- * file at a time, ended by one empty chunk with eof=1 and offset = size; a file that changed since
+ * (B1); chunks of at most `chunkSize` bytes read from disk on demand; one file at a time, ended by one empty chunk with eof=1 and offset = size; a file that changed since
  * it was hashed is not sent (its new version follows when it settles).
  *
  * Memory stays flat whatever the credit: the ROUTER is mandatory with a small send HWM and no
  * send timeout, so a client whose queue is full gets EAGAIN and its pump backs off, while the
  * others keep being served; EHOSTUNREACH means the client has gone, and its state is dropped.
+ *
+ * Many clients (spec §4 "Many clients"): while the server has two or more, chunks come from file
+ * blocks shared between them (shared-reads.ts), so a file is read about once however many
+ * clients take it; and the chunk size shrinks with the number of clients that have a file under
+ * way, so that all their queues together hold about `sendBudget` bytes. A client alone gets full
+ * chunks read straight into its frame, as before.
  */
 import {Buffer} from "node:buffer"
-import {open} from "node:fs/promises"
 import {join} from "node:path"
-import {SYNC_MAX, SyncFile, type FileLike} from "./sync-file.js"
 import type {Router} from "../index.js"
 import {encode, encodeCheezburgerRoom, OP_CREATE, OP_DELETE, type FmqMessageInit, type Hash} from "./codec.js"
 import {fileHeaders, withQueue} from "./extensions.js"
 import type {Mounts} from "./mounts.js"
 import {hexId, type Peer, type Transfer} from "./peer.js"
+import {SharedReads, type ReadStats} from "./shared-reads.js"
 
 /** What sending needs of the server. */
 export interface DispatchHost {
@@ -30,7 +34,15 @@ export interface DispatchHost {
   readonly mounts: Mounts
   /** Largest chunk, in bytes. */
   readonly chunkSize: number
-  readonly stats: {filesSent: number; bytesSent: number; deletesSent: number}
+  /** Messages the ROUTER queues per client (its send HWM). */
+  readonly sendHighWaterMark: number
+  /** Chunk bytes all clients together may have queued in the ROUTER (spec §4 "Many clients"). */
+  readonly sendBudget: number
+  /** Most bytes of file blocks cached for sharing between clients (shared-reads.ts); 0: none. */
+  readonly readCacheBytes: number
+  readonly stats: {filesSent: number; bytesSent: number; deletesSent: number} & ReadStats
+  /** How many client sessions the server has. */
+  sessions(): number
   /** True while `peer` is the current session of its connection and the server is open. */
   live(peer: Peer): boolean
   drop(peer: Peer, why: string): void
@@ -42,8 +54,47 @@ export interface DispatchHost {
 
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
 
+/** The smallest chunk the send budget shrinks chunks to: below it, per-message costs dominate. */
+export const MIN_SHARED_CHUNK = 256 * 1024
+/** How long no client has a file under way before the shared blocks are dropped. */
+const IDLE_CLEAR_MS = 1000
+
 export class Dispatcher {
-  constructor(private readonly host: DispatchHost) {}
+  private readonly reads: SharedReads
+  /** Peers with a file under way: they share the send budget. */
+  private readonly sending = new Set<Peer>()
+  private idle: NodeJS.Timeout | null = null
+
+  constructor(private readonly host: DispatchHost) {
+    this.reads = new SharedReads(host.chunkSize, host.readCacheBytes, host.stats)
+  }
+
+  /** Ends `peer`'s transfer, if any, without sending anything (its session is gone). */
+  abandon(peer: Peer): void {
+    const t = peer.current
+    peer.current = null
+    this.sending.delete(peer)
+    if (t) this.reads.release(t.file)
+    if (this.sending.size === 0 && !this.idle) {
+      // An idle server holds no file bytes: the cache is for clients served at the same time.
+      // Not at once, as another client may be just between two files.
+      this.idle = setTimeout(() => {
+        this.idle = null
+        if (this.sending.size === 0) this.reads.clear()
+      }, IDLE_CLEAR_MS)
+      this.idle.unref()
+    }
+  }
+
+  /**
+   * The largest chunk for the next message: the send budget split between the clients with a file
+   * under way, each of which may have sendHighWaterMark messages queued (spec §4 "Many clients").
+   * One client gets chunkSize, as before; twenty get a twentieth each, down to MIN_SHARED_CHUNK.
+   */
+  private chunkLimit(): number {
+    const share = Math.floor(this.host.sendBudget / (Math.max(1, this.sending.size) * this.host.sendHighWaterMark))
+    return Math.min(this.host.chunkSize, Math.max(MIN_SHARED_CHUNK, share))
+  }
 
   /** Queues a reply (OHAI-OK, ICANHAZ-OK, HUGZ-OK, RTFM) ahead of any further CHEEZBURGER. */
   queueSend(peer: Peer, msg: FmqMessageInit): void {
@@ -109,22 +160,39 @@ export class Dispatcher {
       if (t) {
         if (t.offset >= t.size) return this.finish(peer, t)
         if (peer.credit <= 0) return null
-        const n = Math.min(this.host.chunkSize, t.size - t.offset, peer.credit)
-        // The chunk is read straight into the frame that carries it (no copy on the way out).
-        const sequence = peer.sequence
-        let {frame, chunk} = this.cheezburgerRoom(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers}, n)
-        const {bytesRead} = await t.handle.read(chunk, 0, n, t.offset)
-        if (!this.host.live(peer) || peer.current !== t) {
-          peer.sequence = sequence // only pump() numbers frames, and it runs one at a time per peer
-          return null
-        }
-        if (bytesRead < n) {
-          // The file shrank under us: end it here; the client's digest check refuses it and the
-          // tree will publish the new version.
-          t.size = t.offset + bytesRead
-          peer.sequence = sequence
+        let n = Math.min(this.chunkLimit(), t.size - t.offset, peer.credit)
+        let frame: Buffer
+        let bytesRead: number
+        if (this.reads.budget > 0 && this.host.sessions() > 1) {
+          // Another client may want these bytes too, now or when it gets this far: read through
+          // the shared blocks, and copy the chunk into this client's frame (the block itself is
+          // never handed to a socket).
+          n = Math.min(n, this.reads.blockEnd(t.offset) - t.offset)
+          const chunk = await this.reads.read(t.file, t.offset, n)
+          if (!this.host.live(peer) || peer.current !== t) return null
+          bytesRead = chunk.length
+          if (bytesRead < n) t.size = t.offset + bytesRead // shrank under us (below)
           if (bytesRead === 0) continue
-          frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk: chunk.subarray(0, bytesRead)})
+          frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk})
+        } else {
+          // The only client: the chunk is read straight into the frame that carries it (no copy),
+          // as nobody would share the read.
+          const sequence = peer.sequence
+          const room = this.cheezburgerRoom(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers}, n)
+          frame = room.frame
+          bytesRead = await this.reads.readInto(t.file, room.chunk, t.offset, n)
+          if (!this.host.live(peer) || peer.current !== t) {
+            peer.sequence = sequence // only pump() numbers frames, and it runs one at a time per peer
+            return null
+          }
+          if (bytesRead < n) {
+            // The file shrank under us: end it here; the client's digest check refuses it and the
+            // tree will publish the new version.
+            t.size = t.offset + bytesRead
+            peer.sequence = sequence
+            if (bytesRead === 0) continue
+            frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk: room.chunk.subarray(0, bytesRead)})
+          }
         }
         t.offset += bytesRead
         peer.credit -= bytesRead
@@ -143,33 +211,22 @@ export class Dispatcher {
       if (!found) continue // deleted meanwhile: a delete patch follows
       const {mount, version} = found
       if (peer.known.get(vpath) === version.sha1) continue
-      let handle: FileLike
-      try {
-        const path = join(mount.tree.root, ...version.rel.split("/"))
-        handle = version.size <= SYNC_MAX ? new SyncFile(path, "r") : await open(path, "r")
-      } catch {
-        continue // gone: the tree will publish the delete
-      }
-      const st = await handle.stat().catch(() => null)
-      if (!st || st.size !== version.size || st.mtimeMs !== version.mtimeMs || st.ino !== version.ino) {
-        // Changed since it was hashed: the tree publishes the new version when it settles.
-        await handle.close().catch(() => {})
-        continue
-      }
+      const file = await this.reads.open(join(mount.tree.root, ...version.rel.split("/")), version)
+      if (!file) continue // gone or changed since it was hashed: the tree publishes what it is now
       if (!this.host.live(peer)) {
-        await handle.close().catch(() => {})
+        this.reads.release(file)
         return null
       }
       const from = patch.resume && patch.resume.sha1 === version.sha1 ? patch.resume.offset : 0
       const headers = fileHeaders(version)
-      peer.current = {vpath, version, handle, offset: from, from, size: version.size, headers}
+      peer.current = {vpath, version, file, offset: from, from, size: version.size, headers}
+      this.sending.add(peer)
       this.host.log(`${hexId(peer.id)} send ${vpath} ${version.size}B from ${from}`)
     }
   }
 
-  private async finish(peer: Peer, t: Transfer): Promise<Buffer> {
-    peer.current = null
-    await t.handle.close().catch(() => {})
+  private finish(peer: Peer, t: Transfer): Buffer {
+    this.abandon(peer)
     const frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.size, eof: true, headers: t.headers, chunk: Buffer.alloc(0)})
     if (t.size === t.version.size) peer.known.set(t.vpath, t.version.sha1)
     this.host.stats.filesSent++

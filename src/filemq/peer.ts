@@ -4,10 +4,10 @@
  * patches queued for it, what it is known to hold, and the one file being sent to it.
  */
 import type {Buffer} from "node:buffer"
-import type {FileLike} from "./sync-file.js"
 import type {Dialect, Hash} from "./codec.js"
 import type {Resume} from "./extensions.js"
 import {isUnder} from "./paths.js"
+import type {SharedFile} from "./shared-reads.js"
 import type {FileVersion} from "./tree.js"
 
 /**
@@ -20,7 +20,8 @@ export type Patch = {op: "create"; resume?: Resume; size: number} | {op: "delete
 export interface Transfer {
   vpath: string
   version: FileVersion
-  handle: FileLike
+  /** The open file, shared with other clients' transfers of the same version (shared-reads.ts). */
+  file: SharedFile
   offset: number
   from: number
   size: number

@@ -43,6 +43,14 @@ export interface ServerOptions {
   chunkSize?: number
   /** Messages queued per client in the socket before its pump waits (default 8). */
   sendHighWaterMark?: number
+  /**
+   * Chunk bytes all clients together may have queued in the socket (default sendHighWaterMark ×
+   * chunkSize, what one client may have): with many clients at once each gets smaller chunks
+   * (spec/filemq.md §4 "Many clients").
+   */
+  sendBudget?: number
+  /** Bytes of file blocks cached so that clients share reads (default 16 MiB; 0: no sharing). */
+  readCacheBytes?: number
   /** Debug log (one line per event). */
   log?: (line: string) => void
   /**
@@ -58,6 +66,12 @@ export interface ServerStats {
   bytesSent: number
   deletesSent: number
   rtfmSent: number
+  /** Read calls that went to the file system. */
+  diskReads: number
+  /** Bytes read from the files served (however many clients they went to). */
+  diskBytes: number
+  /** Chunks served from a block already read (or being read) for another client. */
+  sharedReads: number
 }
 
 export interface ServerEvents {
@@ -74,7 +88,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
   readonly options: Required<Omit<ServerOptions, "log" | "curve">> & {log: ((line: string) => void) | null}
   private readonly curve: ServerOptions["curve"]
   private authenticator: Authenticator | null = null
-  readonly stats: ServerStats = {clients: 0, filesSent: 0, bytesSent: 0, deletesSent: 0, rtfmSent: 0}
+  readonly stats: ServerStats = {clients: 0, filesSent: 0, bytesSent: 0, deletesSent: 0, rtfmSent: 0, diskReads: 0, diskBytes: 0, sharedReads: 0}
   private readonly mounts = new Mounts()
   private readonly peers = new Map<string, Peer>()
   private readonly dispatch: Dispatcher
@@ -92,14 +106,21 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       timeoutMs: options.timeoutMs ?? 60_000,
       chunkSize: Math.max(1, Math.min(options.chunkSize ?? CHUNK_SIZE, 0xffffffff)),
       sendHighWaterMark: options.sendHighWaterMark ?? 8,
+      sendBudget: 0,
+      readCacheBytes: options.readCacheBytes ?? 16 * 1024 * 1024,
       log: options.log ?? null,
     }
+    this.options.sendBudget = options.sendBudget ?? this.options.sendHighWaterMark * this.options.chunkSize
     this.curve = options.curve ?? null
     this.dispatch = new Dispatcher({
       router: () => this.router,
       mounts: this.mounts,
       chunkSize: this.options.chunkSize,
+      sendHighWaterMark: Math.max(1, this.options.sendHighWaterMark),
+      sendBudget: this.options.sendBudget,
+      readCacheBytes: this.options.readCacheBytes,
       stats: this.stats,
+      sessions: () => this.peers.size,
       live: peer => this.live(peer),
       drop: (peer, why) => this.drop(peer, why),
       fail: err => this.fail(err),
@@ -332,11 +353,9 @@ export class FmqServer extends EventEmitter<ServerEvents> {
   private drop(peer: Peer, why: string): void {
     if (this.peers.get(peer.key) === peer) this.peers.delete(peer.key)
     this.stats.clients = this.peers.size
-    const t = peer.current
-    peer.current = null
+    this.dispatch.abandon(peer)
     peer.outbox.length = 0
     peer.queue.clear()
-    if (t) void t.handle.close().catch(() => {})
     this.log(`${hexId(peer.id)} dropped: ${why}`)
   }
 
