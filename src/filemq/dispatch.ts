@@ -5,8 +5,9 @@
  *
  * The rules, which the C client needs or which fix the C server: never a chunk beyond the credit
  * left (only chunk payload counts), so a small credit gives a small chunk instead of C's livelock
- * (B1); chunks of at most `chunkSize` bytes read from disk on demand; one file at a time, ended by one empty chunk with eof=1 and offset = size; a file that changed since
- * it was hashed is not sent (its new version follows when it settles).
+ * (B1); chunks of at most `chunkSize` bytes read from disk on demand; one file at a time, ended
+ * by one empty chunk with eof=1 and offset = size; a file that changed since it was hashed is not
+ * sent (its new version follows when it settles).
  *
  * Memory stays flat whatever the credit: the ROUTER is mandatory with a small send HWM and no
  * send timeout, so a client whose queue is full gets EAGAIN and its pump backs off, while the
