@@ -21,7 +21,7 @@ import {mkdir, realpath} from "node:fs/promises"
 import {curveKeyPair, Dealer} from "../index.js"
 import type {ClientEvents, ClientStats} from "./client-events.js"
 import {describe, encode, OP_CREATE, OP_DELETE, tryDecode, type FmqMessage, type FmqMessageInit} from "./codec.js"
-import {CreditWindow} from "./credit.js"
+import {C_SERVER_CREDIT, CreditWindow} from "./credit.js"
 import {icanhazFor} from "./extensions.js"
 import {Inbox, type InboxHost} from "./inbox.js"
 import {Manifest} from "./manifest.js"
@@ -56,6 +56,9 @@ export interface ClientOptions {
 
 type State = "closed" | "connecting" | "subscribing" | "ready"
 
+/** Our DEALER's receive HWM once the peer is the C server (credit off): 16 chunks of ≤ 1 MB. */
+const C_SERVER_RCVHWM = 16
+
 export class FmqClient extends EventEmitter<ClientEvents> {
   readonly stats: ClientStats = {filesReceived: 0, bytesReceived: 0, deleted: 0, rejected: 0, sessions: 0, resumed: 0}
   readonly inbox: string
@@ -73,6 +76,8 @@ export class FmqClient extends EventEmitter<ClientEvents> {
   private chain: Promise<void> = Promise.resolve()
   private pendingAcks = 0
   private readonly flow: CreditWindow
+  /** The peer on this connection answered our KTHXBAI probe as the C server does (see startSession). */
+  private cServer = false
   private sessionStart = 0
   private lastHeard = 0
   private lastHugz = 0
@@ -213,6 +218,7 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     this.dealer?.close()
     const dealer = new Dealer({linger: 0, ...this.security})
     this.dealer = dealer
+    this.cServer = false
     // Turned away in the handshake: a ZAP refusal of our key, or a security mismatch (NULL against
     // CURVE). libzmq would retry forever; say why, once per cause (the socket keeps retrying).
     let refusal = ""
@@ -226,8 +232,15 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     dealer.events.on("handshake:error:protocol", e => refused(`security handshake failed: ${e.error.message}${this.security ? "" : " (does the server require CURVE?)"}`))
     let handshakes = 0
     dealer.events.on("handshake", () => {
-      // A new connection after the first: the server may have restarted and has no state for us.
-      if (++handshakes > 1) void this.serial(() => (this.dealer === dealer ? this.startSession("reconnected") : undefined))
+      // A new connection after the first: the server may have restarted and has no state for us,
+      // and may not be the same server (so it is probed again).
+      if (++handshakes > 1) {
+        void this.serial(() => {
+          if (this.dealer !== dealer) return
+          this.cServer = false
+          return this.startSession("reconnected")
+        })
+      }
     })
     dealer.connect(this.endpoint!)
     void this.receiveLoop(dealer)
@@ -259,6 +272,15 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     this.flow.reset()
     this.sessionStart = this.lastHeard = Date.now()
     this.stats.sessions++
+    // The probe that tells the C server apart before we grant any credit (spec/filemq.md §7). A
+    // KTHXBAI with no session open is silence to our server (server.ts ignores it before OHAI),
+    // while the C server answers it from its `start` state with its `defaults` "*" event:
+    // RTFM with an empty reason, then `terminate` (fmq_server.xml; the client state it drops is
+    // the one this very KTHXBAI created, so OHAI starts afresh). Replies keep their order on the
+    // connection, so that RTFM arrives before OHAI-OK. Waiting for the first CHEEZBURGER (it has
+    // no headers from C) would be too late: its first burst spends whatever credit we gave, and
+    // ends in the livelock B1 unless that credit runs out at exactly 0 (credit.ts).
+    this.send({id: "KTHXBAI"})
     this.send({id: "OHAI"})
   }
 
@@ -337,11 +359,19 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         if (msg.id === "OHAI_OK") {
           this.state = "subscribing"
           this.flow.restartSequence()
+          this.flow.setWindow(this.cServer ? Math.max(C_SERVER_CREDIT, this.opts.credit) : this.opts.credit)
           this.emit("connected")
           if (this.subs.length === 0) this.state = "ready"
           for (const sub of this.subs) this.sendIcanhaz(sub)
         } else if (msg.id === "HUGZ") {
           this.send({id: "HUGZ_OK"})
+        } else if (msg.id === "RTFM" && msg.reason === "" && !this.cServer) {
+          // The C server's answer to the KTHXBAI probe (our server never sends an empty reason).
+          this.cServer = true
+          // With the credit off, our DEALER's receive HWM is what bounds our memory: 16 messages
+          // of at most 1 MB (libzmq's rule, which zmtp follows: applied to the existing pipe).
+          if (this.dealer) this.dealer.receiveHighWaterMark = C_SERVER_RCVHWM
+          this.log(`the server answered KTHXBAI before OHAI with an empty RTFM, as the C FileMQ server does: credit window ${C_SERVER_CREDIT} (its livelock B1, spec §7)`)
         }
         return
       case "subscribing":
