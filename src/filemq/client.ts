@@ -2,9 +2,9 @@
  * The FILEMQ client: a DEALER that subscribes to virtual paths and mirrors what the server sends
  * into an inbox directory, speaking the C master's wire (../../spec/filemq.md).
  *
- * Session: OHAI → OHAI-OK → ICANHAZ per subscription (with RESYNC=1, PRUNE=1, the cache of what
- * it already holds and the resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit
- * window open (NOM again when half is used; every chunk counts, whatever happens to it), answers
+ * Session: KTHXBAI (a probe: the C server alone answers it, see startSession) → OHAI → OHAI-OK
+ * → ICANHAZ per subscription (with RESYNC=1, PRUNE=1, the cache of what it already holds and the
+ * resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit window open (NOM again when half is used; every chunk counts, whatever happens to it), answers
  * HUGZ, sends HUGZ when the server has been quiet for `heartbeatMs`, and starts a new session when
  * the server restarts (a new connection, an RTFM, or `timeoutMs` of silence).
  *
@@ -56,8 +56,10 @@ export interface ClientOptions {
 
 type State = "closed" | "connecting" | "subscribing" | "ready"
 
-/** Our DEALER's receive HWM once the peer is the C server (credit off): 16 chunks of ≤ 1 MB. */
-const C_SERVER_RCVHWM = 16
+/** Our DEALER's receive HWM once the peer is the C server (credit off): 64 chunks of ≤ 1 MB. */
+const C_SERVER_RCVHWM = 64
+/** How long the C server may be silent before we start over (its own client expiry). */
+const C_SERVER_SILENCE_MS = 60_000
 
 export class FmqClient extends EventEmitter<ClientEvents> {
   readonly stats: ClientStats = {filesReceived: 0, bytesReceived: 0, deleted: 0, rejected: 0, sessions: 0, resumed: 0}
@@ -319,7 +321,12 @@ export class FmqClient extends EventEmitter<ClientEvents> {
       }
       return
     }
-    if (now - this.lastHeard >= this.opts.timeoutMs) {
+    // The C server hashes every changed file (sub_patch_add → zdir_patch_digest_set, fmq_server.c)
+    // in its monitor timer, before it reads or sends anything: about 3 s for 1 GiB here. Its own
+    // limit for a silent client is 60 s (server/timeout); a new session meanwhile would lose the
+    // burst it is preparing (it sends changes only, never the tree again).
+    const silence = this.cServer ? Math.max(this.opts.timeoutMs, C_SERVER_SILENCE_MS) : this.opts.timeoutMs
+    if (now - this.lastHeard >= silence) {
       this.log("server silent: reconnecting")
       this.emit("disconnected", "server silent")
       return void this.newSocket()
@@ -368,7 +375,7 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         } else if (msg.id === "RTFM" && msg.reason === "" && !this.cServer) {
           // The C server's answer to the KTHXBAI probe (our server never sends an empty reason).
           this.cServer = true
-          // With the credit off, our DEALER's receive HWM is what bounds our memory: 16 messages
+          // With the credit off, our DEALER's receive HWM is what bounds our memory: 64 messages
           // of at most 1 MB (libzmq's rule, which zmtp follows: applied to the existing pipe).
           if (this.dealer) this.dealer.receiveHighWaterMark = C_SERVER_RCVHWM
           this.log(`the server answered KTHXBAI before OHAI with an empty RTFM, as the C FileMQ server does: credit window ${C_SERVER_CREDIT} (its livelock B1, spec §7)`)
