@@ -4,9 +4,10 @@
  *
  * Session: KTHXBAI (a probe: the C server alone answers it, see startSession) → OHAI → OHAI-OK
  * → ICANHAZ per subscription (with RESYNC=1, PRUNE=1, the cache of what it already holds and the
- * resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit window open (NOM again when half is used; every chunk counts, whatever happens to it), answers
- * HUGZ, sends HUGZ when the server has been quiet for `heartbeatMs`, and starts a new session when
- * the server restarts (a new connection, an RTFM, or `timeoutMs` of silence).
+ * resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit window open (NOM again
+ * when half is used; every chunk counts, whatever happens to it), answers HUGZ, sends HUGZ when
+ * the server has been quiet for `heartbeatMs`, and starts a new session when the server restarts
+ * (a new connection, an RTFM, or `timeoutMs` of silence).
  *
  * This file is that session (spec/filemq.md §5 "Session"). The credit window is credit.ts, the
  * ICANHAZ options and cache are built in extensions.ts, and what each CHEEZBURGER does to the
