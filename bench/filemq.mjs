@@ -9,7 +9,8 @@
 //   rsync -W      the same, whole files (no delta algorithm)
 //   C FileMQ      the C server and client (C → C), and the C server with `filemq sync` (C → zmtp),
 //                 when a build of the C tools is here (bench/lib/filemq-c.mjs); else the reason.
-//                 C → C livelocks (bug B1): a run that stalls is reported as "fails (n/N files)"
+//                 C → C livelocks (bug B1): a run that stalls is reported as "fails (n/N files)".
+//                 Their clock runs from moving the tree into the C server's empty directory.
 // The clock runs from the client's start to its last file (FileMQ: the last "received" line;
 // rsync: its exit); the server starts before (zmtp's start-up, indexing included, is reported on
 // its own, first run and indexed). CPU is each process's user + system time over the transfer

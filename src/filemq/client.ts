@@ -222,6 +222,7 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     const dealer = new Dealer({linger: 0, ...this.security})
     this.dealer = dealer
     this.cServer = false
+    const receiveHwm = dealer.receiveHighWaterMark
     // Turned away in the handshake: a ZAP refusal of our key, or a security mismatch (NULL against
     // CURVE). libzmq would retry forever; say why, once per cause (the socket keeps retrying).
     let refusal = ""
@@ -241,6 +242,7 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         void this.serial(() => {
           if (this.dealer !== dealer) return
           this.cServer = false
+          dealer.receiveHighWaterMark = receiveHwm
           return this.startSession("reconnected")
         })
       }

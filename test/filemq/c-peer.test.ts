@@ -17,7 +17,7 @@ import * as zmq from "zeromq"
 import {FmqClient} from "../../src/filemq/client.js"
 import {decode, encode, type FmqMessage} from "../../src/filemq/codec.js"
 import {C_SERVER_CREDIT} from "../../src/filemq/credit.js"
-import {closeAll, serve, sync} from "./fixtures.js"
+import {closeAll, serve, sync, type Watched} from "./fixtures.js"
 import {blob, digests, put, removeTempDirs, sleep, tempDir, until} from "./helpers.js"
 
 const C_PORT = 5670 // fixed in the C tools (filemq_server.c, filemq_client.c)
@@ -112,17 +112,24 @@ function publish(staging: string, pub: string): void {
 }
 
 /** Our client, default options (as `filemq sync` without flags), against the C server: `tree` arrives whole. */
-async function mirrorFromC(makeTree: (dir: string) => void, files: number): Promise<void> {
-  const staging = tempDir("stage")
-  makeTree(staging)
-  const want = digests(staging)
+async function mirrorFromC(makeTree: (dir: string) => void, files: number, lines: string[] = []): Promise<{w: Watched; inbox: string}> {
   const pub = await cServer()
   const inbox = tempDir("inbox")
-  const w = await sync(inbox, `tcp://127.0.0.1:${C_PORT}`, ["/"], {heartbeatMs: 1000})
+  const w = await sync(inbox, `tcp://127.0.0.1:${C_PORT}`, ["/"], {heartbeatMs: 1000, log: l => lines.push(l)})
   await until(() => w.client.ready, 5000, "subscribed")
+  await changesFromC(w, pub, inbox, makeTree, files)
+  return {w, inbox}
+}
+
+/** Moves a new tree into the C server's `pub`; our client `w` gets `files` more files, all of it whole. */
+async function changesFromC(w: Watched, pub: string, inbox: string, makeTree: (dir: string) => void, files: number): Promise<void> {
+  const staging = tempDir("stage")
+  makeTree(staging)
+  const want = new Map([...digests(inbox), ...digests(staging)])
   await sleep(1100) // the tree's mtimes a second old: stable for ZSYS_FILE_STABLE_AGE_MSEC=1000
+  const before = w.files.length
   publish(staging, pub)
-  await until(() => w.files.length >= files, 20_000, `${files} files from the C server (its livelock B1?)`)
+  await until(() => w.files.length >= before + files, 20_000, `${files} files from the C server (its livelock B1?)`)
   expect(digests(inbox)).toEqual(want)
 }
 
@@ -142,6 +149,20 @@ describe("against the real C FileMQ", () => {
     await mirrorFromC(dir => {
       for (let i = 0; i < 3000; i++) put(dir, `d${i % 30}/f${i}.bin`, blob(4096))
     }, 3000)
+  }, 40_000)
+
+  it.skipIf(skipReason !== null)("a restarted C server is probed again on the new connection", async () => {
+    const lines: string[] = []
+    const {w, inbox} = await mirrorFromC(dir => put(dir, "one.bin", blob(100_000)), 1, lines)
+    for (const p of procs.splice(0)) p.kill("SIGKILL")
+    const pub = await cServer()
+    await until(() => lines.some(l => l.includes("new session: reconnected")), 10_000, "a new session")
+    await until(() => w.client.ready, 5000, "subscribed again")
+    expect(lines.filter(l => l.includes("as the C FileMQ server does"))).toHaveLength(2)
+    await changesFromC(w, pub, inbox, dir => {
+      put(dir, "a.bin", blob(7_500_000))
+      put(dir, "b.bin", blob(1_000_000))
+    }, 2)
   }, 40_000)
 
   it.skipIf(skipReason !== null)("our server → the C client: a small tree", async () => {
