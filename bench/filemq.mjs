@@ -7,7 +7,10 @@
 //   zmtp FileMQ   `filemq serve` and `filemq sync` (two processes, built dist/)
 //   rsync daemon  `rsync --daemon` on 127.0.0.1 and `rsync -a rsync://…` (what users compare with)
 //   rsync -W      the same, whole files (no delta algorithm)
-//   C FileMQ      skipped, with the reason: no build of it here
+//   C FileMQ      the C server and client (C → C), and the C server with `filemq sync` (C → zmtp),
+//                 when a build of the C tools is here (bench/lib/filemq-c.mjs); else the reason.
+//                 C → C livelocks (bug B1): a run that stalls is reported as "fails (n/N files)".
+//                 Their clock runs from moving the tree into the C server's empty directory.
 // The clock runs from the client's start to its last file (FileMQ: the last "received" line;
 // rsync: its exit); the server starts before (zmtp's start-up, indexing included, is reported on
 // its own, first run and indexed). CPU is each process's user + system time over the transfer
@@ -21,6 +24,7 @@ import net from "node:net"
 import {availableParallelism, cpus, tmpdir, totalmem} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
+import {findFilemqC, runCServer} from "./lib/filemq-c.mjs"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const CLI = join(ROOT, "dist", "esm", "filemq", "cli.js")
@@ -213,8 +217,22 @@ function rsyncContender(whole) {
 
 if (!existsSync(CLI)) throw new Error("build first: npm run build")
 const rsyncMissing = ensureRsync()
-const C_SKIP = "C FileMQ: skipped: no build of it on this machine (its sources and czmq are not fetched by the bench); spec/filemq.md §7 has the figures from a hand build"
+const filemqC = await findFilemqC()
+const C_SKIP = filemqC.reason ? `C FileMQ: skipped: ${filemqC.reason}` : `C FileMQ: ${filemqC.dir} (port 5670; its server sends changes only, so each run moves the tree into its empty directory)`
 log(C_SKIP)
+
+/** A C FileMQ contender: the C server, and `client` "c" (the C client) or "zmtp" (`filemq sync`). */
+function cContender(client, tree) {
+  return async (src, dest) => {
+    const staging = join(work, "c-stage")
+    const pub = join(work, "c-pub")
+    for (const d of [staging, pub]) rmSync(d, {recursive: true, force: true})
+    // Hard links: no copy, and the source's mtimes, old enough to be stable for the C server.
+    if (spawnSync("cp", ["-al", src, staging]).status !== 0) throw new Error("cp -al failed")
+    for (const e of readdirSync(staging)) if (e.startsWith(".")) rmSync(join(staging, e), {recursive: true, force: true})
+    return runCServer({dir: filemqC.dir, client, pub, staging, dest, tree, stallMs: 15_000, maxRssMiB: 2048})
+  }
+}
 if (rsyncMissing) log(`rsync: skipped: ${rsyncMissing}`)
 
 const sections = []
@@ -227,6 +245,7 @@ for (const key of which.split("")) {
   warmPageCache(bytes * 2)
   readdirSync(src, {recursive: true}) // the source's inodes, warm
   const contenders = [{id: "zmtp FileMQ", run: (s, d) => runFileMQ(s, d, tree.files)}]
+  if (filemqC.dir) contenders.push({id: "C FileMQ (C server → C client)", run: cContender("c", tree)}, {id: "C server → zmtp client", run: cContender("zmtp", tree)})
   const daemons = []
   if (!rsyncMissing) {
     for (const [id, whole] of [["rsync daemon", false], ["rsync -W", true]]) {
@@ -245,6 +264,11 @@ for (const key of which.split("")) {
         rmSync(dest, {recursive: true, force: true})
         mkdirSync(dest)
         const res = await c.run(src, dest)
+        if (res.failed) {
+          results[c.id].push(res)
+          log(`tree ${key} run ${r + 1}: ${c.id} fails: ${res.failed}`)
+          continue
+        }
         check(dest, digests)
         results[c.id].push(res)
         log(`tree ${key} run ${r + 1}: ${c.id} ${res.seconds.toFixed(2)} s (server ${res.serverCpu.toFixed(0)} + client ${res.clientCpu.toFixed(0)} ms CPU)${res.startupMs ? `, server start-up ${res.startupMs.toFixed(0)} ms` : ""}`)
@@ -254,7 +278,8 @@ for (const key of which.split("")) {
     for (const d of daemons) d.stop()
   }
   const mib = bytes / MiB
-  const rows = contenders.map(c => {
+  const failures = new Map(contenders.map(c => [c.id, results[c.id].find(x => x.failed)?.failed]).filter(([, f]) => f))
+  const rows = contenders.filter(c => !failures.has(c.id)).map(c => {
     const rs = results[c.id]
     const seconds = median(rs.map(x => x.seconds))
     const per = tree.name === "A" ? mib : tree.files
@@ -272,7 +297,9 @@ for (const key of which.split("")) {
   const cpuUnit = tree.name === "A" ? "ms CPU per MiB" : "ms CPU per file"
   const lines = [`### Tree ${key}: ${tree.label}`, "", `| contender | ${unit} | seconds | server ${cpuUnit} | client ${cpuUnit} |`, "| --- | ---: | ---: | ---: | ---: |"]
   for (const row of rows) lines.push(`| ${row.id} | ${Math.round(row.rate).toLocaleString("en-US")} | ${row.seconds.toFixed(2)} | ${row.server.toFixed(tree.name === "A" ? 2 : 3)} | ${row.client.toFixed(tree.name === "A" ? 2 : 3)} |`)
-  lines.push("| C FileMQ | skipped: no build here | | | |")
+  for (const [id, failed] of failures) lines.push(`| ${id} | fails (${failed}) | | | |`)
+  if (filemqC.reason) lines.push("| C FileMQ | skipped: no build here | | | |")
+  else lines.push("", "The C server's runs include its wait for the next rescan (every 1 s) and its SHA-1 of every change before the first file (sub_patch_add).")
   const z = rows[0]
   lines.push("", `zmtp's server start-up: ${z.startup.toFixed(0)} ms on the first run (indexing)${z.startupIndexed === undefined ? "" : `, ${z.startupIndexed.toFixed(0)} ms with its index (median of the later runs)`}.`)
   sections.push(lines.join("\n"))

@@ -2,11 +2,12 @@
  * The FILEMQ client: a DEALER that subscribes to virtual paths and mirrors what the server sends
  * into an inbox directory, speaking the C master's wire (../../spec/filemq.md).
  *
- * Session: OHAI → OHAI-OK → ICANHAZ per subscription (with RESYNC=1, PRUNE=1, the cache of what
- * it already holds and the resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit
- * window open (NOM again when half is used; every chunk counts, whatever happens to it), answers
- * HUGZ, sends HUGZ when the server has been quiet for `heartbeatMs`, and starts a new session when
- * the server restarts (a new connection, an RTFM, or `timeoutMs` of silence).
+ * Session: KTHXBAI (a probe: the C server alone answers it, see startSession) → OHAI → OHAI-OK
+ * → ICANHAZ per subscription (with RESYNC=1, PRUNE=1, the cache of what it already holds and the
+ * resume points of partial files) → ICANHAZ-OK → NOM. It keeps a credit window open (NOM again
+ * when half is used; every chunk counts, whatever happens to it), answers HUGZ, sends HUGZ when
+ * the server has been quiet for `heartbeatMs`, and starts a new session when the server restarts
+ * (a new connection, an RTFM, or `timeoutMs` of silence).
  *
  * This file is that session (spec/filemq.md §5 "Session"). The credit window is credit.ts, the
  * ICANHAZ options and cache are built in extensions.ts, and what each CHEEZBURGER does to the
@@ -21,7 +22,7 @@ import {mkdir, realpath} from "node:fs/promises"
 import {curveKeyPair, Dealer} from "../index.js"
 import type {ClientEvents, ClientStats} from "./client-events.js"
 import {describe, encode, OP_CREATE, OP_DELETE, tryDecode, type FmqMessage, type FmqMessageInit} from "./codec.js"
-import {CreditWindow} from "./credit.js"
+import {C_SERVER_CREDIT, CreditWindow} from "./credit.js"
 import {icanhazFor} from "./extensions.js"
 import {Inbox, type InboxHost} from "./inbox.js"
 import {Manifest} from "./manifest.js"
@@ -56,6 +57,11 @@ export interface ClientOptions {
 
 type State = "closed" | "connecting" | "subscribing" | "ready"
 
+/** Our DEALER's receive HWM once the peer is the C server (credit off): 64 chunks of ≤ 1 MB. */
+const C_SERVER_RCVHWM = 64
+/** How long the C server may be silent before we start over (its own client expiry). */
+const C_SERVER_SILENCE_MS = 60_000
+
 export class FmqClient extends EventEmitter<ClientEvents> {
   readonly stats: ClientStats = {filesReceived: 0, bytesReceived: 0, deleted: 0, rejected: 0, sessions: 0, resumed: 0}
   readonly inbox: string
@@ -73,6 +79,8 @@ export class FmqClient extends EventEmitter<ClientEvents> {
   private chain: Promise<void> = Promise.resolve()
   private pendingAcks = 0
   private readonly flow: CreditWindow
+  /** The peer on this connection answered our KTHXBAI probe as the C server does (see startSession). */
+  private cServer = false
   private sessionStart = 0
   private lastHeard = 0
   private lastHugz = 0
@@ -213,6 +221,8 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     this.dealer?.close()
     const dealer = new Dealer({linger: 0, ...this.security})
     this.dealer = dealer
+    this.cServer = false
+    const receiveHwm = dealer.receiveHighWaterMark
     // Turned away in the handshake: a ZAP refusal of our key, or a security mismatch (NULL against
     // CURVE). libzmq would retry forever; say why, once per cause (the socket keeps retrying).
     let refusal = ""
@@ -226,8 +236,16 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     dealer.events.on("handshake:error:protocol", e => refused(`security handshake failed: ${e.error.message}${this.security ? "" : " (does the server require CURVE?)"}`))
     let handshakes = 0
     dealer.events.on("handshake", () => {
-      // A new connection after the first: the server may have restarted and has no state for us.
-      if (++handshakes > 1) void this.serial(() => (this.dealer === dealer ? this.startSession("reconnected") : undefined))
+      // A new connection after the first: the server may have restarted and has no state for us,
+      // and may not be the same server (so it is probed again).
+      if (++handshakes > 1) {
+        void this.serial(() => {
+          if (this.dealer !== dealer) return
+          this.cServer = false
+          dealer.receiveHighWaterMark = receiveHwm
+          return this.startSession("reconnected")
+        })
+      }
     })
     dealer.connect(this.endpoint!)
     void this.receiveLoop(dealer)
@@ -259,6 +277,15 @@ export class FmqClient extends EventEmitter<ClientEvents> {
     this.flow.reset()
     this.sessionStart = this.lastHeard = Date.now()
     this.stats.sessions++
+    // The probe that tells the C server apart before we grant any credit (spec/filemq.md §7). A
+    // KTHXBAI with no session open is silence to our server (server.ts ignores it before OHAI),
+    // while the C server answers it from its `start` state with its `defaults` "*" event:
+    // RTFM with an empty reason, then `terminate` (fmq_server.xml; the client state it drops is
+    // the one this very KTHXBAI created, so OHAI starts afresh). Replies keep their order on the
+    // connection, so that RTFM arrives before OHAI-OK. Waiting for the first CHEEZBURGER (it has
+    // no headers from C) would be too late: its first burst spends whatever credit we gave, and
+    // ends in the livelock B1 unless that credit runs out at exactly 0 (credit.ts).
+    this.send({id: "KTHXBAI"})
     this.send({id: "OHAI"})
   }
 
@@ -297,7 +324,12 @@ export class FmqClient extends EventEmitter<ClientEvents> {
       }
       return
     }
-    if (now - this.lastHeard >= this.opts.timeoutMs) {
+    // The C server hashes every changed file (sub_patch_add → zdir_patch_digest_set, fmq_server.c)
+    // in its monitor timer, before it reads or sends anything: about 3 s for 1 GiB here. Its own
+    // limit for a silent client is 60 s (server/timeout); a new session meanwhile would lose the
+    // burst it is preparing (it sends changes only, never the tree again).
+    const silence = this.cServer ? Math.max(this.opts.timeoutMs, C_SERVER_SILENCE_MS) : this.opts.timeoutMs
+    if (now - this.lastHeard >= silence) {
       this.log("server silent: reconnecting")
       this.emit("disconnected", "server silent")
       return void this.newSocket()
@@ -337,11 +369,19 @@ export class FmqClient extends EventEmitter<ClientEvents> {
         if (msg.id === "OHAI_OK") {
           this.state = "subscribing"
           this.flow.restartSequence()
+          this.flow.setWindow(this.cServer ? Math.max(C_SERVER_CREDIT, this.opts.credit) : this.opts.credit)
           this.emit("connected")
           if (this.subs.length === 0) this.state = "ready"
           for (const sub of this.subs) this.sendIcanhaz(sub)
         } else if (msg.id === "HUGZ") {
           this.send({id: "HUGZ_OK"})
+        } else if (msg.id === "RTFM" && msg.reason === "" && !this.cServer) {
+          // The C server's answer to the KTHXBAI probe (our server never sends an empty reason).
+          this.cServer = true
+          // With the credit off, our DEALER's receive HWM is what bounds our memory: 64 messages
+          // of at most 1 MB (libzmq's rule, which zmtp follows: applied to the existing pipe).
+          if (this.dealer) this.dealer.receiveHighWaterMark = C_SERVER_RCVHWM
+          this.log(`the server answered KTHXBAI before OHAI with an empty RTFM, as the C FileMQ server does: credit window ${C_SERVER_CREDIT} (its livelock B1, spec §7)`)
         }
         return
       case "subscribing":
