@@ -13,12 +13,12 @@
 // client's mirror is checked against the source's SHA-1s. The target: server RSS with 20 clients
 // ≤ 2× that with one.
 import {spawn} from "node:child_process"
-import {createHash, randomBytes} from "node:crypto"
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs"
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from "node:fs"
 import net from "node:net"
 import {availableParallelism, cpus, tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
+import {check, makeTree} from "./lib/filemq-trees.mjs"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 // FMQ_CLI: another build of the CLI (an A/B against a copy of dist/ from before a change).
@@ -82,39 +82,6 @@ async function until(cond, ms, what) {
 const median = xs => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-function makeTree(tree) {
-  const dir = join(work, `tree-${tree.name}`)
-  const digests = new Map()
-  for (let i = 0; i < tree.files; i++) {
-    const rel = `d${i % tree.folders}/f${i}.bin`
-    mkdirSync(join(dir, `d${i % tree.folders}`), {recursive: true})
-    const data = randomBytes(tree.size)
-    writeFileSync(join(dir, rel), data)
-    digests.set(rel, createHash("sha1").update(data).digest("hex"))
-  }
-  return {dir, digests, bytes: tree.files * tree.size}
-}
-
-/** Every file of the source, whole, nothing else (dot files aside). */
-function check(dest, digests) {
-  let files = 0
-  const visit = (dir, prefix) => {
-    for (const e of readdirSync(dir, {withFileTypes: true})) {
-      if (e.name.startsWith(".")) continue
-      const rel = prefix ? `${prefix}/${e.name}` : e.name
-      if (e.isDirectory()) visit(join(dir, e.name), rel)
-      else {
-        files++
-        const want = digests.get(rel)
-        if (want === undefined) throw new Error(`${dest}: ${rel}: not in the source`)
-        if (createHash("sha1").update(readFileSync(join(dir, e.name))).digest("hex") !== want) throw new Error(`${dest}: ${rel}: differs from the source`)
-      }
-    }
-  }
-  visit(dest, "")
-  if (files !== digests.size) throw new Error(`${dest}: ${files} of ${digests.size} files`)
 }
 
 /**
@@ -204,7 +171,7 @@ for (const key of which.split("")) {
   if (!tree) continue
   const label = `${tree.files.toLocaleString("en-US")} × ${tree.size >= MiB ? `${tree.size / MiB} MiB` : `${tree.size / 1024} KiB`}`
   log(`tree ${key}: writing ${label}`)
-  const {dir: src, digests, bytes} = makeTree(tree)
+  const {dir: src, digests, bytes} = makeTree(work, tree)
   treeDigests = digests
   readdirSync(src, {recursive: true})
   await writeIndex(src)

@@ -18,13 +18,13 @@
 // against the source's SHA-1s. The table goes into bench/RESULTS.md (between the filemq markers)
 // unless --no-write.
 import {spawn, spawnSync} from "node:child_process"
-import {createHash, randomBytes} from "node:crypto"
 import {closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync} from "node:fs"
 import net from "node:net"
 import {availableParallelism, cpus, tmpdir, totalmem} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import {findFilemqC, runCServer} from "./lib/filemq-c.mjs"
+import {check, makeTree} from "./lib/filemq-trees.mjs"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const CLI = join(ROOT, "dist", "esm", "filemq", "cli.js")
@@ -97,39 +97,6 @@ function ensureRsync() {
 }
 
 // ---- trees ---------------------------------------------------------------------------------------
-
-function makeTree(tree) {
-  const dir = join(work, `tree-${tree.name}`)
-  const digests = new Map()
-  for (let i = 0; i < tree.files; i++) {
-    const rel = `d${i % tree.folders}/f${i}.bin`
-    mkdirSync(join(dir, `d${i % tree.folders}`), {recursive: true})
-    const data = randomBytes(tree.size)
-    writeFileSync(join(dir, rel), data)
-    digests.set(rel, createHash("sha1").update(data).digest("hex"))
-  }
-  return {dir, digests, bytes: tree.files * tree.size}
-}
-
-/** Every file of the source, whole, nothing else (dot files aside: the server's index). */
-function check(dest, digests) {
-  let files = 0
-  const visit = (dir, prefix) => {
-    for (const e of readdirSync(dir, {withFileTypes: true})) {
-      if (e.name.startsWith(".")) continue
-      const rel = prefix ? `${prefix}/${e.name}` : e.name
-      if (e.isDirectory()) visit(join(dir, e.name), rel)
-      else {
-        files++
-        const want = digests.get(rel)
-        if (want === undefined) throw new Error(`${rel}: not in the source`)
-        if (createHash("sha1").update(readFileSync(join(dir, e.name))).digest("hex") !== want) throw new Error(`${rel}: differs from the source`)
-      }
-    }
-  }
-  visit(dest, "")
-  if (files !== digests.size) throw new Error(`${files} of ${digests.size} files`)
-}
 
 /** Fresh VM memory is slow the first time it is touched: use `bytes` of page cache once first. */
 function warmPageCache(bytes) {
@@ -241,7 +208,7 @@ for (const key of which.split("")) {
   const tree = TREES[key]
   if (!tree) continue
   log(`tree ${key}: writing ${tree.label}`)
-  const {dir: src, digests, bytes} = makeTree(tree)
+  const {dir: src, digests, bytes} = makeTree(work, tree)
   warmPageCache(bytes * 2)
   readdirSync(src, {recursive: true}) // the source's inodes, warm
   const contenders = [{id: "zmtp FileMQ", run: (s, d) => runFileMQ(s, d, tree.files)}]
