@@ -14,11 +14,12 @@
 // ≤ 2× that with one.
 import {spawn} from "node:child_process"
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from "node:fs"
-import net from "node:net"
 import {availableParallelism, cpus, tmpdir} from "node:os"
 import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import {check, makeTree} from "./lib/filemq-trees.mjs"
+import {cpuOf, freePort, until} from "./lib/processes.mjs"
+import {median} from "./lib/common.mjs"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 // FMQ_CLI: another build of the CLI (an A/B against a copy of dist/ from before a change).
@@ -44,12 +45,6 @@ const work = mkdtempSync(join(tmpdir(), "zmtp-fmq-clients-"))
 process.on("exit", () => rmSync(work, {recursive: true, force: true}))
 const log = line => process.stderr.write(`${line}\n`)
 
-/** CPU ms of a process, from /proc/PID/stat. */
-function cpuOf(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100
-}
-
 /** A field of /proc/PID/status in KiB (VmRSS, VmHWM). */
 function statusKiB(pid, field) {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))
@@ -60,28 +55,6 @@ function statusKiB(pid, field) {
 function rcharOf(pid) {
   const m = readFileSync(`/proc/${pid}/io`, "utf8").match(/^rchar:\s+(\d+)/m)
   return m ? Number(m[1]) : NaN
-}
-
-async function freePort() {
-  return new Promise(resolve => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-async function until(cond, ms, what) {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(r => setTimeout(r, 5))
-  }
-}
-
-const median = xs => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 /**

@@ -25,6 +25,8 @@ import {join} from "node:path"
 import {fileURLToPath} from "node:url"
 import {findFilemqC, runCServer} from "./lib/filemq-c.mjs"
 import {check, makeTree} from "./lib/filemq-trees.mjs"
+import {cpuOf, freePort, until} from "./lib/processes.mjs"
+import {median} from "./lib/common.mjs"
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const CLI = join(ROOT, "dist", "esm", "filemq", "cli.js")
@@ -50,39 +52,6 @@ process.on("exit", () => rmSync(work, {recursive: true, force: true}))
 const log = line => process.stderr.write(`${line}\n`)
 
 // ---- tools ---------------------------------------------------------------------------------------
-
-/** CPU ms of a process (own + reaped children when `children`), from /proc/PID/stat. */
-function cpuOf(pid, children = false) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-    const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)
-    return (ticks * 1000) / 100
-  } catch {
-    return NaN
-  }
-}
-
-async function freePort() {
-  return new Promise(resolve => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-async function until(cond, ms, what) {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(r => setTimeout(r, 5))
-  }
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 
 /** rsync on PATH, installed with apt-get when missing and possible; else the reason it is not. */
 function ensureRsync() {
