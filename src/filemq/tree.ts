@@ -14,7 +14,7 @@
  */
 import {Buffer} from "node:buffer"
 import {EventEmitter} from "node:events"
-import {watch, type FSWatcher, type Stats} from "node:fs"
+import {lstatSync, watch, type FSWatcher, type Stats} from "node:fs"
 import {lstat, open, readdir, realpath} from "node:fs/promises"
 import {createHash} from "node:crypto"
 import {join} from "node:path"
@@ -61,6 +61,8 @@ export interface TreeEvents {
 }
 
 const READ_SIZE = 1 << 20
+/** Synchronous lstats between two turns of the event loop while walking the tree. */
+const STAT_BATCH = 256
 
 /** SHA-1 of a file's first `size` bytes (all of it by default), as 40 uppercase hex characters. */
 export async function sha1File(path: string): Promise<string> {
@@ -188,6 +190,7 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
   private async walk(): Promise<Map<string, Stats>> {
     const out = new Map<string, Stats>()
     const dirs = new Set<string>()
+    let statted = 0
     const visit = async (dir: string, prefix: string): Promise<void> => {
       dirs.add(prefix)
       let entries
@@ -196,20 +199,24 @@ export class PublishedTree extends EventEmitter<TreeEvents> {
       } catch {
         return
       }
-      // A directory's files are stat'ed together: one after another, a large tree waits on the
-      // thread pool 10,000 times (tree B: ~0.3 s of the start-up).
-      const files: [string, Promise<Stats | null>][] = []
+      // Files are stat'ed synchronously, a batch at a time between turns of the event loop: an
+      // lstat of a cached inode takes microseconds, and a round trip through the thread pool per
+      // file (fs/promises) cost tree B (10,000 files) ~0.15 s of CPU and most of its GC at start.
       for (const e of entries) {
         if (e.name.startsWith(".")) continue
         const rel = prefix === "" ? e.name : prefix + "/" + e.name
         const abs = join(dir, e.name)
         if (e.isDirectory()) await visit(abs, rel)
-        else if (e.isFile()) files.push([rel, lstat(abs).catch(() => null)]) // null: vanished meanwhile
-      }
-      // In directory order, whatever order the stats come back in.
-      for (const [rel, pending] of files) {
-        const st = await pending
-        if (st?.isFile()) out.set(rel, st)
+        else if (e.isFile()) {
+          if (++statted % STAT_BATCH === 0) await new Promise(setImmediate)
+          let st: Stats | undefined
+          try {
+            st = lstatSync(abs, {throwIfNoEntry: false})
+          } catch {
+            st = undefined // unreadable: as if it vanished meanwhile
+          }
+          if (st?.isFile()) out.set(rel, st)
+        }
       }
     }
     await visit(this.root, "")
