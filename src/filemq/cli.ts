@@ -28,7 +28,7 @@
 import {FmqClient} from "./client.js"
 import {readAllowList, readCertificate, readSecretCertificate, writeCertificatePair} from "./curve.js"
 import {FmqRelay} from "./relay.js"
-import {formatBytes, Progress, type Output} from "./progress.js"
+import {BatchedOutput, formatBytes, Progress, type Output} from "./progress.js"
 import {DEFAULT_ENDPOINT, FmqServer} from "./server.js"
 
 export interface CliIo {
@@ -142,8 +142,16 @@ function untilStoppedOrRefused(signal?: AbortSignal): {refusal: AbortController;
 
 /** Runs the command; resolves with the process exit code. */
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
-  const stdout = io.stdout ?? process.stdout
+  const stdout = io.stdout ?? new BatchedOutput(process.stdout)
   const stderr = io.stderr ?? process.stderr
+  try {
+    return await run(argv, stdout, stderr, io)
+  } finally {
+    if (stdout instanceof BatchedOutput) stdout.flush()
+  }
+}
+
+async function run(argv: string[], stdout: Output, stderr: Output, io: CliIo): Promise<number> {
   let p: Parsed
   try {
     p = parse(argv)

@@ -11,6 +11,52 @@ export interface Output {
 }
 
 const RATE_WINDOW_MS = 3000
+/** A batched output writes at once when this much has gathered. */
+const BATCH_BYTES = 64 * 1024
+
+/**
+ * Lines written within one turn of the event loop, written out together at the end of it. A
+ * pipe's writes are synchronous in Node, one system call each, and the CLI prints a line per file
+ * on both sides (tree B, 10,000 files: ~0.15 s of each process's CPU). A TTY is written through,
+ * since its status line is redrawn in place. Output that is not a TTY and goes away (a reader
+ * that closed the pipe, `filemq sync … | head`) ends the process quietly, as a C tool's SIGPIPE
+ * would, instead of a stack trace.
+ */
+export class BatchedOutput implements Output {
+  private pending = ""
+  private scheduled = false
+  readonly isTTY: boolean
+  readonly columns?: number
+
+  constructor(private readonly out: Output & {on?(event: "error", fn: (e: NodeJS.ErrnoException) => void): unknown}) {
+    this.isTTY = out.isTTY === true
+    this.columns = out.columns
+    out.on?.("error", e => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0)
+      throw e
+    })
+  }
+
+  write(s: string): boolean {
+    if (this.isTTY) return Boolean(this.out.write(s))
+    this.pending += s
+    if (this.pending.length >= BATCH_BYTES) this.flush()
+    else if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
+    return true
+  }
+
+  /** Writes what has gathered now. */
+  flush(): void {
+    this.scheduled = false
+    if (this.pending === "") return
+    const s = this.pending
+    this.pending = ""
+    this.out.write(s)
+  }
+}
 
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`
