@@ -11,6 +11,7 @@
  * - After a CURVE handshake each frame goes inside a MESSAGE box (box()); a subscription becomes a
  *   SUBSCRIBE/CANCEL command for a 3.1 peer and a 01/00 message for a 3.0 peer (subscription.ts).
  */
+import {writePending} from "./stalled-exit.js"
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
 import {encodeJoin, encodeLeave} from "../wire/group.js"
@@ -234,6 +235,8 @@ export class ZmtpEncoder {
         this.waitingDrain = false
         this.flushScheduled = true
         process.nextTick(ZmtpEncoder.flushLater, this)
+      } else {
+        writePending(this.stream) // stalled-exit.ts: a reader of this process may never read it
       }
     }
   }

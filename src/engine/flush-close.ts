@@ -7,6 +7,7 @@
  * for it (spec/zmtp.md §3.7; ARCHITECTURE.md §A.4).
  */
 import type {Duplex} from "node:stream"
+import {writeCannotEnd} from "./stalled-exit.js"
 
 /** The longest a flushed ipc connection waits at close for its peer to close first. */
 const IPC_FIN_WAIT_MS = 5000
@@ -31,6 +32,11 @@ export function closeAfterFlush(conn: Flushable, lingerMs: number, ipc: boolean,
       return
     }
     if (queued() || conn.stream.writableLength > 0) {
+      if (conn.stream.writableLength > 0 && writeCannotEnd(conn.stream)) {
+        // Its reader is in this process and will never read again (stalled-exit.ts).
+        conn.close()
+        return
+      }
       setTimeout(tryEnd, 5).unref()
       return
     }

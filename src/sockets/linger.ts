@@ -13,6 +13,7 @@
  * linger, and a referenced timer holds the loop open until every socket has finished lingering.
  */
 import type {Context} from "../context.js"
+import {onProgramDone} from "../engine/stalled-exit.js"
 
 /** A socket as the exit hook sees it. */
 export interface Lingerer {
@@ -73,3 +74,10 @@ function atExit(): void {
   }, WARN_AFTER_MS)
   warnTimer.unref()
 }
+
+// Pending writes to a reader of this process that stopped reading keep the event loop alive, so
+// 'beforeExit' never comes: engine/stalled-exit.ts tells when they are all that is left (our hold
+// timer aside), and the exit hook runs then.
+onProgramDone(() => {
+  if (hooked) atExit()
+}, () => (hold ? 1 : 0))

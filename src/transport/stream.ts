@@ -13,6 +13,7 @@ import {acceptDirect, connectDirect, socketOnHandle} from "./direct-read.js"
 import {bindTcpHandle, takeOverAccept} from "./node-internals.js"
 import {BROWSER} from "../platform.js"
 import {dialBrowserWs} from "./browser-dial.js"
+import {noteLocal} from "./local-peers.js"
 import {acceptTls, connectTls, serverContext, type TlsOptions} from "./tls.js"
 import {upgradeAsClient, UpgradeServer, type UpgradeOptions} from "./ws-upgrade.js"
 
@@ -45,9 +46,10 @@ function upgradeOptions(opts: TransportOptions): UpgradeOptions {
 }
 
 /** Applies per-connection TCP settings: no Nagle delay (libzmq sets TCP_NODELAY), keepalive. */
-function tune(stream: net.Socket, endpoint: Endpoint, opts: TransportOptions): void {
+function tune(stream: net.Socket, endpoint: Endpoint, opts: TransportOptions, accepted: boolean): void {
   stream.unref()
   if (endpoint.protocol !== "tcp" && !isWs(endpoint)) return
+  noteLocal(stream, accepted)
   stream.setNoDelay(true)
   if (opts.tcpKeepalive === 1) stream.setKeepAlive(true, opts.tcpKeepaliveIdle > 0 ? opts.tcpKeepaliveIdle * 1000 : 0)
 }
@@ -137,7 +139,7 @@ export class StreamListener {
       )
     }
     const accept = (stream: net.Socket) => {
-      tune(stream, endpoint, this.opts)
+      tune(stream, endpoint, this.opts, true)
       this.emit({type: "accept", address: this.address})
       if (this.upgrades) this.upgrades.accept(tlsContext ? acceptTls(stream, tlsContext) : stream)
       else this.onAccepted(stream, this)
@@ -284,7 +286,7 @@ export class StreamConnecter {
       }
       // A successful connection resets the backoff.
       this.currentIvl = this.opts.reconnectInterval
-      tune(stream, endpoint, this.opts)
+      tune(stream, endpoint, this.opts, false)
       this.emit({type: "connect", address: endpoint.address})
       if (!isWs(endpoint)) {
         this.onConnected(stream, this)
