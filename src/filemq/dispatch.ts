@@ -159,7 +159,11 @@ export class Dispatcher {
       if (!this.host.live(peer)) return null
       const t = peer.current
       if (t) {
-        if (t.offset >= t.size) return this.finish(peer, t)
+        if (t.offset >= t.size) {
+          const end = this.finish(peer, t)
+          if (end) return end
+          continue // its eof went with the last chunk
+        }
         if (peer.credit <= 0) return null
         let n = Math.min(this.chunkLimit(), t.size - t.offset, peer.credit)
         let frame: Buffer
@@ -174,12 +178,12 @@ export class Dispatcher {
           bytesRead = chunk.length
           if (bytesRead < n) t.size = t.offset + bytesRead // shrank under us (below)
           if (bytesRead === 0) continue
-          frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk})
+          frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: this.lastChunk(peer, t, bytesRead), headers: t.headers, chunk})
         } else {
           // The only client: the chunk is read straight into the frame that carries it (no copy),
           // as nobody would share the read.
           const sequence = peer.sequence
-          const room = this.cheezburgerRoom(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers}, n)
+          const room = this.cheezburgerRoom(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: this.lastChunk(peer, t, n), headers: t.headers}, n)
           frame = room.frame
           bytesRead = await this.reads.readInto(t.file, room.chunk, t.offset, n)
           if (!this.host.live(peer) || peer.current !== t) {
@@ -190,6 +194,7 @@ export class Dispatcher {
             // The file shrank under us: end it here; the client's digest check refuses it and the
             // tree will publish the new version.
             t.size = t.offset + bytesRead
+            t.eofSent = false
             peer.sequence = sequence
             if (bytesRead === 0) continue
             frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.offset, eof: false, headers: t.headers, chunk: room.chunk.subarray(0, bytesRead)})
@@ -226,9 +231,19 @@ export class Dispatcher {
     }
   }
 
-  private finish(peer: Peer, t: Transfer): Buffer {
+  /**
+   * True when the chunk of `n` bytes at t.offset ends the file and may carry its eof: the client
+   * asked for it (LAST-EOF=1). Marks the transfer, so that finish() sends no empty chunk after it.
+   */
+  private lastChunk(peer: Peer, t: Transfer, n: number): boolean {
+    t.eofSent = peer.lastEof && n > 0 && t.offset + n === t.size
+    return t.eofSent
+  }
+
+  /** Ends the transfer; the empty chunk with eof=1 that closes the file, unless its last chunk carried it. */
+  private finish(peer: Peer, t: Transfer): Buffer | null {
     this.abandon(peer)
-    const frame = this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.size, eof: true, headers: t.headers, chunk: Buffer.alloc(0)})
+    const frame = t.eofSent ? null : this.cheezburger(peer, {operation: OP_CREATE, filename: t.vpath, offset: t.size, eof: true, headers: t.headers, chunk: Buffer.alloc(0)})
     if (t.size === t.version.size) peer.known.set(t.vpath, t.version.sha1)
     this.host.stats.filesSent++
     this.host.sent({client: hexId(peer.id), vpath: t.vpath, size: t.size, from: t.from})

@@ -41,6 +41,7 @@ export function icanhazFor(manifest: Manifest, sub: string, ask: {resync: boolea
   const options = new Map<string, string>()
   if (ask.resync) options.set("RESYNC", "1")
   if (ask.prune) options.set("PRUNE", "1")
+  options.set("LAST-EOF", "1")
   if (resume.length > 0) options.set("RESUME", resume.join("\n"))
   if (overflow.length > 0) options.set("CACHE", overflow.join("\n"))
   return {options, cache}
@@ -56,6 +57,8 @@ export interface Holdings {
   resync: boolean
   /** PRUNE=1: delete what the client holds and the server no longer has (ours). */
   prune: boolean
+  /** LAST-EOF=1: the last data chunk of a file may carry eof=1, with no empty chunk after it (ours). */
+  lastEof: boolean
 }
 
 /** Reads the options and cache of an ICANHAZ whose path normalised to `sub` (the server's side). */
@@ -84,7 +87,7 @@ export function readIcanhaz(msg: Icanhaz, sub: string): Holdings {
     const v = m ? toVpath(m[3]!) : null
     if (m && v !== null) resume.set(v, {sha1: m[1]!.toUpperCase(), offset: Number(m[2])})
   }
-  return {cache, resume, resync: msg.options.get("RESYNC") === "1", prune: msg.options.get("PRUNE") === "1"}
+  return {cache, resume, resync: msg.options.get("RESYNC") === "1", prune: msg.options.get("PRUNE") === "1", lastEof: msg.options.get("LAST-EOF") === "1"}
 }
 
 // ---- CHEEZBURGER headers: what the file should be ---------------------------------------------

@@ -26,6 +26,8 @@ export interface Transfer {
   from: number
   size: number
   headers: Hash
+  /** The last data chunk went out with eof=1 (the client said LAST-EOF=1): no empty chunk follows. */
+  eofSent?: boolean
 }
 
 /** One client connection's state. A fresh OHAI replaces the object, so stale pumps notice. */
@@ -42,6 +44,12 @@ export class Peer {
   lastSeen = Date.now()
   pumping = false
   dialect: Dialect = "master"
+  /**
+   * The client takes eof=1 on a file's last data chunk (ICANHAZ option LAST-EOF=1, spec §6): a
+   * small file is then one message instead of two. The C client needs the empty chunk (it writes
+   * the next file's data into this one without it), and never asks.
+   */
+  lastEof = false
   constructor(
     readonly id: Buffer,
     readonly key: string,

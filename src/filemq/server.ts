@@ -301,8 +301,9 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     this.dispatch.queueSend(peer, {id: "ICANHAZ_OK"})
 
     // What the client holds (spec §6: cache, CACHE, RESUME) and asks for (RESYNC, PRUNE).
-    const {cache, resume, resync, prune} = readIcanhaz(msg, sub)
+    const {cache, resume, resync, prune, lastEof} = readIcanhaz(msg, sub)
     for (const [v, d] of cache) peer.known.set(v, d)
+    if (lastEof) peer.lastEof = true
 
     // Deletes first: they free the names (a file that became a directory) and the space.
     if (prune) {

@@ -161,6 +161,27 @@ describe("a libzmq DEALER speaking raw FILEMQ to our server", () => {
     ])
   })
 
+  test("LAST-EOF=1: the last data chunk carries eof and no empty chunk follows; a 0-byte file is still the marker alone", async () => {
+    const src = tempDir("src")
+    put(src, "a.bin", blob(1_500_000))
+    put(src, "b.txt", "small")
+    put(src, "c.empty", "")
+    const {endpoint} = await serve(src, {stableMs: 0})
+    const c = await cClient(endpoint)
+    await c.send(ohai)
+    await c.send(encode({id: "ICANHAZ", path: "/", options: {RESYNC: "1", "LAST-EOF": "1"}}))
+    await c.tap.next("ICANHAZ_OK")
+    await c.send(nom(10_000_000))
+    await until(() => c.tap.chunks().length === 4, 3000, "three files")
+    await sleep(200)
+    expect(c.tap.chunks().map(m => [m.sequence, m.filename, m.offset, m.chunk.length, m.eof])).toEqual([
+      [0, "/a.bin", 0, 1_000_000, false],
+      [1, "/a.bin", 1_000_000, 500_000, true],
+      [2, "/b.txt", 0, 5, true],
+      [3, "/c.empty", 0, 0, true],
+    ])
+  })
+
   test("memory stays flat: a client with huge credit that does not read is not sent the whole file", async () => {
     const src = tempDir("src")
     const content = blob(60_000_000)
@@ -290,7 +311,7 @@ describe("our client against a libzmq ROUTER speaking raw FILEMQ (as the C serve
     await s.send(hex(vectors.OHAI_OK))
     const ic = (await s.tap.next("ICANHAZ")).msg as Extract<FmqMessage, {id: "ICANHAZ"}>
     expect(ic.path).toBe("/")
-    expect(Object.fromEntries(ic.options)).toEqual({RESYNC: "1", PRUNE: "1"})
+    expect(Object.fromEntries(ic.options)).toEqual({RESYNC: "1", PRUNE: "1", "LAST-EOF": "1"})
     expect(ic.cache.size).toBe(0)
     await s.send(hex(vectors.ICANHAZ_OK))
     const n = (await s.tap.next("NOM")).msg as Extract<FmqMessage, {id: "NOM"}>
