@@ -367,7 +367,12 @@ async function main() {
   const out = opts.out ?? (!opts.cases && !opts.quick && opts.only.length === CONTENDERS.length ? path.join(BENCH_DIR, "RESULTS.md") : null)
   if (out) {
     const intro = "# zmtp benchmark results\n\nWritten by `npm run bench` (see bench/README.md for what each case measures). MB is 2^20 bytes.\n\n"
-    fs.writeFileSync(out, `${intro}${report}\n`)
+    // The FileMQ table (npm run bench:filemq) lives in the same file between its markers: kept.
+    const old = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : ""
+    const from = old.indexOf("<!-- filemq:begin -->")
+    const to = old.indexOf("<!-- filemq:end -->")
+    const filemq = from >= 0 && to > from ? `\n${old.slice(from, to + "<!-- filemq:end -->".length)}\n` : ""
+    fs.writeFileSync(out, `${intro}${report}\n${filemq}`)
     console.log(`written to ${path.relative(process.cwd(), out)}`)
     // The results as data (RESULTS.json) and the chart drawn from them (RESULTS.svg).
     const data = resultsJson({
