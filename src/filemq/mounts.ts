@@ -14,6 +14,11 @@ export interface Mount {
 
 export class Mounts {
   private readonly list: Mount[] = []
+  /**
+   * Each published version's virtual path, made once: every client's queue holds it as a key, and
+   * a string per client per file was most of what a queued file cost.
+   */
+  private readonly vpaths = new WeakMap<FileVersion, string>()
 
   add(mount: Mount): void {
     this.list.push(mount)
@@ -51,7 +56,8 @@ export class Mounts {
     for (const m of this.list) {
       if (!isUnder(m.alias, sub) && !isUnder(sub, m.alias)) continue
       for (const [rel, v] of m.tree.files) {
-        const vpath = joinVpath(m.alias, rel)
+        let vpath = this.vpaths.get(v)
+        if (vpath === undefined) this.vpaths.set(v, (vpath = joinVpath(m.alias, rel)))
         if (isUnder(vpath, sub) && this.mountOf(vpath) === m) out.set(vpath, v)
       }
     }

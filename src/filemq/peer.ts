@@ -14,7 +14,23 @@ import type {FileVersion} from "./tree.js"
  * A change queued for a client: a file to send (from `resume.offset` when the client holds the
  * start of this very version) or a delete. `size` is what it adds to QUEUE-BYTES.
  */
-export type Patch = {op: "create"; resume?: Resume; size: number} | {op: "delete"; size: 0}
+export type Patch = {readonly op: "create"; readonly resume?: Resume; readonly size: number} | {readonly op: "delete"; readonly size: 0}
+
+/**
+ * The patches without a resume point are the same for every client: one object per file version
+ * (and one delete), shared by every client's queue, so that a queue costs a Map entry per file.
+ * With twenty clients each queueing a tree of 10,000 files, a patch object per entry was ~0.4 MB
+ * per client.
+ */
+const createPatches = new WeakMap<FileVersion, Patch>()
+export const DELETE_PATCH: Patch = Object.freeze({op: "delete", size: 0})
+
+/** The shared patch that sends `version` whole. */
+export function createPatch(version: FileVersion): Patch {
+  let p = createPatches.get(version)
+  if (!p) createPatches.set(version, (p = Object.freeze({op: "create", size: version.size})))
+  return p
+}
 
 /** The file being sent to a client: one at a time, never interleaved (spec §4 "Sending"). */
 export interface Transfer {

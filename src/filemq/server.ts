@@ -23,7 +23,7 @@ import {Dispatcher} from "./dispatch.js"
 import {readIcanhaz} from "./extensions.js"
 import {Mounts, type Mount} from "./mounts.js"
 import {joinVpath, normalizeVpath} from "./paths.js"
-import {hexId, Peer, type Patch} from "./peer.js"
+import {createPatch, DELETE_PATCH, hexId, Peer} from "./peer.js"
 import {PublishedTree, type FileVersion} from "./tree.js"
 
 export const DEFAULT_ENDPOINT = "tcp://*:5670"
@@ -208,10 +208,10 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       if (!peer.wants(vpath)) continue
       if (version) {
         if (peer.known.get(vpath) === version.sha1) continue
-        peer.enqueue(vpath, {op: "create", size: version.size})
+        peer.enqueue(vpath, createPatch(version))
       } else {
         peer.known.delete(vpath)
-        peer.enqueue(vpath, {op: "delete", size: 0})
+        peer.enqueue(vpath, DELETE_PATCH)
       }
       void this.dispatch.pump(peer)
     }
@@ -310,19 +310,15 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       for (const vpath of new Set([...cache.keys(), ...resume.keys()])) {
         if (this.mounts.exists(vpath)) continue
         peer.known.delete(vpath)
-        peer.enqueue(vpath, {op: "delete", size: 0})
+        peer.enqueue(vpath, DELETE_PATCH)
       }
     }
     if (resync) {
       for (const [vpath, version] of this.mounts.filesUnder(sub)) {
         if (cache.get(vpath) === version.sha1) continue
         const r = resume.get(vpath)
-        const patch: Patch = {op: "create", size: version.size}
-        if (r && r.sha1 === version.sha1 && r.offset > 0 && r.offset <= version.size) {
-          patch.resume = r
-          patch.size = version.size - r.offset
-        }
-        peer.enqueue(vpath, patch)
+        const resumed = r && r.sha1 === version.sha1 && r.offset > 0 && r.offset <= version.size
+        peer.enqueue(vpath, resumed ? {op: "create", resume: r, size: version.size - r.offset} : createPatch(version))
       }
     }
     this.log(`${hexId(peer.id)} subscribed ${sub}${resync ? " (resync)" : ""}: ${peer.queue.size} queued, cache ${cache.size}, resume ${resume.size}`)
