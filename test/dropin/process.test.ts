@@ -95,71 +95,43 @@ describe("the process, as zeromq.js leaves it", () => {
     expectSame(seen)
   })
 
-  // The closed PUSH's last write stays pending in libuv (the kernel's buffer is full, as the PULL
-  // stopped reading), and a pending write holds the event loop although the connection is
-  // unreferenced: engine/stalled-exit.ts lets it go once nothing else is left, as zeromq.js's exit
-  // does by closing the PULL.
-  test("a closed socket whose peer in the same process stopped reading lets the process end", async () => {
-    const seen = await both(
-      `const push = new zmq.Push({sendHighWaterMark: 10, sendTimeout: 0})
-      await push.bind("tcp://127.0.0.1:*")
-      const pull = new zmq.Pull({receiveHighWaterMark: 10})
-      pull.connect(push.lastEndpoint)
+  /**
+   * A PUSH fills up toward a PULL of the same process that stopped reading (at its receive HWM),
+   * and the program ends. The PUSH's last write stays pending in libuv (the kernel's buffers are
+   * full), and a pending write holds the event loop although the connection is unreferenced:
+   * engine/stalled-exit.ts notices when such writes are all that is left.
+   */
+  function stalledPush(o: {pushBinds: boolean; close: boolean; size: number; sendHwm: number; receiveHwm: number}): string {
+    const [binds, connects] = o.pushBinds ? ["push", "pull"] : ["pull", "push"]
+    return `const push = new zmq.Push({sendHighWaterMark: ${o.sendHwm}, sendTimeout: 0})
+      const pull = new zmq.Pull({receiveHighWaterMark: ${o.receiveHwm}})
+      await ${binds}.bind("tcp://127.0.0.1:*")
+      ${connects}.connect(${binds}.lastEndpoint)
       await new Promise(r => setTimeout(r, 100))
-      const big = Buffer.alloc(100000)
+      const big = Buffer.alloc(${o.size})
       for (;;) { try { await push.send(big) } catch { break } }
-      push.close()`,
-      4000,
-    )
-    expectSame(seen)
-    expect(seen.zmtp).toEqual({running: false, code: 0, stderr: ""})
-  })
+      ${o.close ? "push.close()" : ""}`
+  }
 
-  test("the same with messages larger than the kernel's buffers, so that the last write surely stays pending", async () => {
-    const seen = await both(
-      `const push = new zmq.Push({sendHighWaterMark: 2, sendTimeout: 0})
-      await push.bind("tcp://127.0.0.1:*")
-      const pull = new zmq.Pull({receiveHighWaterMark: 1})
-      pull.connect(push.lastEndpoint)
-      await new Promise(r => setTimeout(r, 100))
-      const big = Buffer.alloc(16 * 1024 * 1024)
-      for (;;) { try { await push.send(big) } catch { break } }
-      push.close()`,
-      4000,
-    )
-    expectSame(seen)
-    expect(seen.zmtp).toEqual({running: false, code: 0, stderr: ""})
-  })
+  // A bound PUSH's pipe ends with the connection: at exit zeromq.js closes the PULL, and that ends
+  // the wait. 100 kB messages leave the last write pending only sometimes (the kernel's buffers
+  // grow); 16 MiB ones always.
+  for (const [what, o] of [
+    ["a closed socket", {close: true, size: 100_000, sendHwm: 10, receiveHwm: 10}],
+    ["a closed socket, messages larger than the kernel's buffers,", {close: true, size: 16 << 20, sendHwm: 2, receiveHwm: 1}],
+    ["an open socket, messages larger than the kernel's buffers,", {close: false, size: 16 << 20, sendHwm: 2, receiveHwm: 1}],
+  ] as const) {
+    test(`${what} whose peer in the same process stopped reading lets the process end`, async () => {
+      const seen = await both(stalledPush({pushBinds: true, ...o}), 4000)
+      expectSame(seen)
+      expect(seen.zmtp).toEqual({running: false, code: 0, stderr: ""})
+    })
+  }
 
-  test("an open socket whose last write waits on a reader of the same process that stopped reading lets the process end", async () => {
-    const seen = await both(
-      `const push = new zmq.Push({sendHighWaterMark: 2, sendTimeout: 0})
-      await push.bind("tcp://127.0.0.1:*")
-      const pull = new zmq.Pull({receiveHighWaterMark: 1})
-      pull.connect(push.lastEndpoint)
-      await new Promise(r => setTimeout(r, 100))
-      const big = Buffer.alloc(16 * 1024 * 1024)
-      for (;;) { try { await push.send(big) } catch { break } }`,
-      4000,
-    )
-    expectSame(seen)
-    expect(seen.zmtp).toEqual({running: false, code: 0, stderr: ""})
-  })
-
+  // libzmq keeps a dialling socket's pipe across reconnects, so its linger waits for ever.
   for (const close of [false, true]) {
     test(`a dialling PUSH ${close ? "closed" : "left open"} whose reader in the same process stopped reading waits at exit, with the warning`, async () => {
-      // libzmq keeps a dialling socket's pipe across reconnects, so its linger waits for ever.
-      const seen = await both(
-        `const pull = new zmq.Pull({receiveHighWaterMark: 1})
-        await pull.bind("tcp://127.0.0.1:*")
-        const push = new zmq.Push({sendHighWaterMark: 2, sendTimeout: 0})
-        push.connect(pull.lastEndpoint)
-        await new Promise(r => setTimeout(r, 100))
-        const big = Buffer.alloc(16 * 1024 * 1024)
-        for (;;) { try { await push.send(big) } catch { break } }
-        ${close ? "push.close()" : ""}`,
-        2500,
-      )
+      const seen = await both(stalledPush({pushBinds: false, close, size: 16 << 20, sendHwm: 2, receiveHwm: 1}), 2500)
       expectSame(seen)
       expect(seen.zmtp!.running).toBe(true)
       expect(seen.zmtp!.stderr).toContain("WARNING: Waiting for queued ZeroMQ messages to be delivered.")
