@@ -11,7 +11,6 @@
  * - After a CURVE handshake each frame goes inside a MESSAGE box (box()); a subscription becomes a
  *   SUBSCRIBE/CANCEL command for a 3.1 peer and a 01/00 message for a 3.0 peer (subscription.ts).
  */
-import {writePending} from "./stalled-exit.js"
 import {Buffer} from "node:buffer"
 import type {Duplex} from "node:stream"
 import {encodeJoin, encodeLeave} from "../wire/group.js"
@@ -21,6 +20,7 @@ import {INNER_COMMAND, INNER_MORE, type Mechanism} from "../mechanism/mechanism.
 import type {Msg, Pipe} from "./pipe.js"
 import {messageFormBody} from "./subscription.js"
 import type {WireTrace} from "./trace.js"
+import {writePending} from "./stalled-exit.js"
 
 /** Bytes of small frames gathered into one write; bigger bodies are written as they are. */
 const BATCH_SIZE = 64 * 1024

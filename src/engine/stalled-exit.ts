@@ -35,15 +35,27 @@ export function onProgramDone(done: () => void, timers: () => number): void {
   ownTimers = timers
 }
 
+/**
+ * stdout and stderr, once a program has used them, are listed as a TTYWrap or PipeWrap although
+ * they hold the event loop only while a write of theirs is pending (listed as a request then).
+ */
+function stdioHandles(): number {
+  let n = 0
+  for (const s of [process.stdout, process.stderr]) if ((s as {_handle?: unknown})._handle) n++
+  return n
+}
+
 /** True when pending writes (and our own exit hold) are all that keeps the event loop alive. */
 function onlyWritesLeft(): boolean {
   const info = typeof process === "object" ? process.getActiveResourcesInfo : undefined
   if (typeof info !== "function") return false // Bun, Deno, browsers: no way to tell
   let timers = ownTimers()
+  let stdio = stdioHandles()
   let writes = 0
   for (const r of info.call(process)) {
     if (WRITE_REQUESTS.has(r)) writes++
     else if (r === "Timeout" && timers > 0) timers--
+    else if ((r === "TTYWrap" || r === "PipeWrap") && stdio > 0) stdio--
     else return false
   }
   return writes > 0

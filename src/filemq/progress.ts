@@ -26,15 +26,18 @@ export class BatchedOutput implements Output {
   private pending = ""
   private scheduled = false
   readonly isTTY: boolean
-  readonly columns?: number
 
   constructor(private readonly out: Output & {on?(event: "error", fn: (e: NodeJS.ErrnoException) => void): unknown}) {
     this.isTTY = out.isTTY === true
-    this.columns = out.columns
     out.on?.("error", e => {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0)
       throw e
     })
+  }
+
+  /** The terminal's width now (it changes when the window is resized). */
+  get columns(): number | undefined {
+    return this.out.columns
   }
 
   write(s: string): boolean {

@@ -103,7 +103,10 @@ describe("the process, as zeromq.js leaves it", () => {
    */
   function stalledPush(o: {pushBinds: boolean; close: boolean; size: number; sendHwm: number; receiveHwm: number}): string {
     const [binds, connects] = o.pushBinds ? ["push", "pull"] : ["pull", "push"]
-    return `const push = new zmq.Push({sendHighWaterMark: ${o.sendHwm}, sendTimeout: 0})
+    // process.stderr made, as in any program that has logged: a pipe here, listed among the
+    // process's resources from then on.
+    return `void process.stderr
+      const push = new zmq.Push({sendHighWaterMark: ${o.sendHwm}, sendTimeout: 0})
       const pull = new zmq.Pull({receiveHighWaterMark: ${o.receiveHwm}})
       await ${binds}.bind("tcp://127.0.0.1:*")
       ${connects}.connect(${binds}.lastEndpoint)
