@@ -260,6 +260,6 @@ export class Dispatcher {
   }
 
   private queueHeaders(peer: Peer, base: Hash): Hash {
-    return withQueue(base, peer.queue.size, peer.queuedBytes)
+    return withQueue(base, peer.queueFiles, peer.queueBytes)
   }
 }

@@ -7,6 +7,7 @@ import type {Buffer} from "node:buffer"
 import type {Dialect, Hash} from "./codec.js"
 import type {Resume} from "./extensions.js"
 import {isUnder} from "./paths.js"
+import type {ResyncCursor} from "./resync.js"
 import type {SharedFile} from "./shared-reads.js"
 import type {FileVersion} from "./tree.js"
 
@@ -51,8 +52,11 @@ export class Peer {
   readonly subs: string[] = []
   credit = 0
   sequence = 0
+  /** Deletes and later changes, in order; a vpath queued again replaces its entry. */
   readonly queue = new Map<string, Patch>()
   queuedBytes = 0
+  /** Resync replies still being walked (resync.ts), taken after the queue, one after another. */
+  readonly resyncs: ResyncCursor[] = []
   /** What the client holds, as far as we know: vpath → SHA-1 (from its cache and our sends). */
   readonly known = new Map<string, string>()
   current: Transfer | null = null
@@ -87,10 +91,43 @@ export class Peer {
 
   take(): [string, Patch] | undefined {
     const first = this.queue.entries().next()
-    if (first.done) return undefined
-    this.queue.delete(first.value[0])
-    this.queuedBytes -= first.value[1].size
-    return first.value
+    if (!first.done) {
+      this.queue.delete(first.value[0])
+      this.queuedBytes -= first.value[1].size
+      return first.value
+    }
+    while (this.resyncs.length > 0) {
+      const next = this.resyncs[0]!.take()
+      if (next) return next
+      this.resyncs.shift()
+    }
+    return undefined
+  }
+
+  /** `vpath` changed: a resync that has not reached it yet leaves it to the queue. */
+  changed(vpath: string): void {
+    for (const c of this.resyncs) c.withdraw(vpath)
+  }
+
+  /** Patches still to send (QUEUE-FILES). */
+  get queueFiles(): number {
+    let n = this.queue.size
+    for (const c of this.resyncs) n += c.files
+    return n
+  }
+
+  /** Their bytes (QUEUE-BYTES). */
+  get queueBytes(): number {
+    let n = this.queuedBytes
+    for (const c of this.resyncs) n += c.bytes
+    return n
+  }
+
+  /** Forgets everything queued (the session is gone). */
+  clear(): void {
+    this.queue.clear()
+    this.queuedBytes = 0
+    this.resyncs.length = 0
   }
 }
 

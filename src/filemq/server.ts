@@ -22,8 +22,9 @@ import {Authenticator} from "./curve.js"
 import {Dispatcher} from "./dispatch.js"
 import {readIcanhaz} from "./extensions.js"
 import {Mounts, type Mount} from "./mounts.js"
-import {joinVpath, normalizeVpath} from "./paths.js"
+import {isUnder, joinVpath, normalizeVpath} from "./paths.js"
 import {createPatch, DELETE_PATCH, hexId, Peer} from "./peer.js"
+import {ResyncCursor, type Snapshot} from "./resync.js"
 import {PublishedTree, type FileVersion} from "./tree.js"
 
 export const DEFAULT_ENDPOINT = "tcp://*:5670"
@@ -91,6 +92,11 @@ export class FmqServer extends EventEmitter<ServerEvents> {
   readonly stats: ServerStats = {clients: 0, filesSent: 0, bytesSent: 0, deletesSent: 0, rtfmSent: 0, diskReads: 0, diskBytes: 0, sharedReads: 0}
   private readonly mounts = new Mounts()
   private readonly peers = new Map<string, Peer>()
+  /**
+   * The sorted file list of each path resynced since the tree last changed: every client that
+   * resyncs the path meanwhile walks the same one (resync.ts).
+   */
+  private readonly snapshots = new Map<string, Snapshot>()
   private readonly dispatch: Dispatcher
   private router: Router | null = null
   private expiryTimer: NodeJS.Timeout | null = null
@@ -204,8 +210,10 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     if (this.mounts.mountOf(vpath) !== mount) return // shadowed by a longer alias
     this.log(`${version ? "publish" : "delete"} ${vpath}${version ? ` ${version.size}B ${version.sha1}` : ""}`)
     this.emit("change", vpath, version)
+    this.snapshots.clear()
     for (const peer of this.peers.values()) {
       if (!peer.wants(vpath)) continue
+      peer.changed(vpath)
       if (version) {
         if (peer.known.get(vpath) === version.sha1) continue
         peer.enqueue(vpath, createPatch(version))
@@ -297,6 +305,9 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       return
     }
     if (msg.dialect) peer.dialect = msg.dialect
+    // A resync of a path that overlaps one asked for before is queued file by file, so that a file
+    // under both is queued once (resync.ts walks each path on its own).
+    const overlaps = peer.subs.some(s => isUnder(s, sub) || isUnder(sub, s))
     if (!peer.subs.includes(sub)) peer.subs.push(sub)
     this.dispatch.queueSend(peer, {id: "ICANHAZ_OK"})
 
@@ -313,7 +324,9 @@ export class FmqServer extends EventEmitter<ServerEvents> {
         peer.enqueue(vpath, DELETE_PATCH)
       }
     }
-    if (resync) {
+    if (resync && !overlaps) {
+      peer.resyncs.push(new ResyncCursor(sub, this.snapshot(sub), cache, resume))
+    } else if (resync) {
       for (const [vpath, version] of this.mounts.filesUnder(sub)) {
         if (cache.get(vpath) === version.sha1) continue
         const r = resume.get(vpath)
@@ -321,7 +334,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
         peer.enqueue(vpath, resumed ? {op: "create", resume: r, size: version.size - r.offset} : createPatch(version))
       }
     }
-    this.log(`${hexId(peer.id)} subscribed ${sub}${resync ? " (resync)" : ""}: ${peer.queue.size} queued, cache ${cache.size}, resume ${resume.size}`)
+    this.log(`${hexId(peer.id)} subscribed ${sub}${resync ? " (resync)" : ""}: ${peer.queueFiles} queued, cache ${cache.size}, resume ${resume.size}`)
     void this.dispatch.pump(peer)
   }
 
@@ -340,6 +353,13 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     }
   }
 
+  /** The published files under `sub`, sorted: shared until the tree changes. */
+  private snapshot(sub: string): Snapshot {
+    let s = this.snapshots.get(sub)
+    if (!s) this.snapshots.set(sub, (s = this.mounts.filesUnder(sub)))
+    return s
+  }
+
   // ---- client lifetime ----------------------------------------------------------------------
 
   /** True while `peer` is the current session of its connection and the server is open. */
@@ -352,7 +372,7 @@ export class FmqServer extends EventEmitter<ServerEvents> {
     this.stats.clients = this.peers.size
     this.dispatch.abandon(peer)
     peer.outbox.length = 0
-    peer.queue.clear()
+    peer.clear()
     this.log(`${hexId(peer.id)} dropped: ${why}`)
   }
 
