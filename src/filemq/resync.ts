@@ -20,6 +20,17 @@ import type {FileVersion} from "./tree.js"
 /** Every published file under a path, sorted by virtual path (Mounts.filesUnder). */
 export type Snapshot = readonly (readonly [string, FileVersion])[]
 
+/**
+ * What a resync sends of `version` at `vpath`: nothing when the client's cache matches it, the
+ * tail from a resume point of this very version, or the whole file.
+ */
+export function resyncPatch(vpath: string, version: FileVersion, cache: ReadonlyMap<string, string>, resume: ReadonlyMap<string, Resume>): Patch | null {
+  if (cache.get(vpath) === version.sha1) return null
+  const r = resume.get(vpath)
+  if (r && r.sha1 === version.sha1 && r.offset > 0 && r.offset <= version.size) return {op: "create", resume: r, size: version.size - r.offset}
+  return createPatch(version)
+}
+
 export class ResyncCursor {
   private index = 0
   /** Files still to hand out, and their bytes (from each resume point where there is one). */
@@ -36,20 +47,12 @@ export class ResyncCursor {
     private readonly resume: ReadonlyMap<string, Resume>,
   ) {
     for (const [vpath, version] of snapshot) {
-      const p = this.patchFor(vpath, version)
+      const p = resyncPatch(vpath, version, this.cache, this.resume)
       if (p) {
         this.files++
         this.bytes += p.size
       }
     }
-  }
-
-  /** What the file at a snapshot entry needs sent, or null when the client's cache matches it. */
-  private patchFor(vpath: string, version: FileVersion): Patch | null {
-    if (this.cache.get(vpath) === version.sha1) return null
-    const r = this.resume.get(vpath)
-    if (r && r.sha1 === version.sha1 && r.offset > 0 && r.offset <= version.size) return {op: "create", resume: r, size: version.size - r.offset}
-    return createPatch(version)
   }
 
   get done(): boolean {
@@ -61,7 +64,7 @@ export class ResyncCursor {
     while (this.index < this.snapshot.length) {
       const [vpath, version] = this.snapshot[this.index++]!
       if (this.withdrawn.delete(vpath)) continue
-      const p = this.patchFor(vpath, version)
+      const p = resyncPatch(vpath, version, this.cache, this.resume)
       if (!p) continue
       this.files--
       this.bytes -= p.size
@@ -78,7 +81,7 @@ export class ResyncCursor {
     const at = this.find(vpath)
     if (at < this.index || this.withdrawn.has(vpath)) return false
     this.withdrawn.add(vpath)
-    const p = this.patchFor(vpath, this.snapshot[at]![1])
+    const p = resyncPatch(vpath, this.snapshot[at]![1], this.cache, this.resume)
     if (p) {
       this.files--
       this.bytes -= p.size

@@ -24,7 +24,7 @@ import {readIcanhaz} from "./extensions.js"
 import {Mounts, type Mount} from "./mounts.js"
 import {isUnder, joinVpath, normalizeVpath} from "./paths.js"
 import {createPatch, DELETE_PATCH, hexId, Peer} from "./peer.js"
-import {ResyncCursor, type Snapshot} from "./resync.js"
+import {ResyncCursor, resyncPatch, type Snapshot} from "./resync.js"
 import {PublishedTree, type FileVersion} from "./tree.js"
 
 export const DEFAULT_ENDPOINT = "tcp://*:5670"
@@ -328,10 +328,8 @@ export class FmqServer extends EventEmitter<ServerEvents> {
       peer.resyncs.push(new ResyncCursor(sub, this.snapshot(sub), cache, resume))
     } else if (resync) {
       for (const [vpath, version] of this.mounts.filesUnder(sub)) {
-        if (cache.get(vpath) === version.sha1) continue
-        const r = resume.get(vpath)
-        const resumed = r && r.sha1 === version.sha1 && r.offset > 0 && r.offset <= version.size
-        peer.enqueue(vpath, resumed ? {op: "create", resume: r, size: version.size - r.offset} : createPatch(version))
+        const patch = resyncPatch(vpath, version, cache, resume)
+        if (patch) peer.enqueue(vpath, patch)
       }
     }
     this.log(`${hexId(peer.id)} subscribed ${sub}${resync ? " (resync)" : ""}: ${peer.queueFiles} queued, cache ${cache.size}, resume ${resume.size}`)
