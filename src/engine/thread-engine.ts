@@ -18,11 +18,12 @@ import type {Msg, PeerInfo, Pipe} from "./pipe.js"
 import {subscription} from "./subscription.js"
 import {RingFrames} from "./thread-frames.js"
 import {Ctl, type RingReader, type RingWriter, sleepUnless, wakeIfWaiting} from "./thread-ring.js"
+import {unwatch, Wake, watch, type Watched} from "./thread-watch.js"
 
 /** Chunks taken from the ring per wake-up before yielding to the event loop. */
 const TAKES = 4
 
-export class ThreadEngine implements Engine {
+export class ThreadEngine implements Engine, Watched {
   /** The pipe stages small messages as ZMTP frames: they go into the ring as they are. */
   readonly takesFrames = true
   readonly handshaking = false
@@ -43,9 +44,14 @@ export class ThreadEngine implements Engine {
       this.deliver(subscription(data, name === "SUBSCRIBE"))
     },
   })
-  /** A wake-up is armed (Atomics.waitAsync, or a setImmediate): one at a time per direction. */
-  private writeArmed = false
-  private readArmed = false
+  /** What a sleeping reader waits for. */
+  private readonly readable = () => this.inn.available() > 0 || Atomics.load(this.inn.ctl, Ctl.WriterClosed) !== 0
+  /**
+   * Each direction's wake-up (Atomics.waitAsync, or a setImmediate): one armed at a time; one
+   * that was lost is run by thread-watch.ts.
+   */
+  private writeWake = new Wake(() => false, () => this.writeNow())
+  private readWake = new Wake(this.readable, () => this.drain())
   /** A drain is queued as a microtask (the socket is reading its pipe low). */
   private drainQueued = false
   /**
@@ -62,14 +68,6 @@ export class ThreadEngine implements Engine {
   private peerGoneSeen = false
   /** The peer's Consumed count as last read. */
   private seenConsumed = 0
-  private readonly wakeWriter = () => {
-    this.writeArmed = false
-    this.writeNow()
-  }
-  private readonly wakeReader = () => {
-    this.readArmed = false
-    this.drain()
-  }
   private readonly drainSoon = () => {
     this.drainQueued = false
     this.drain()
@@ -85,6 +83,7 @@ export class ThreadEngine implements Engine {
     private readonly onClose: (engine: ThreadEngine) => void,
   ) {
     this.frames = new RingFrames(out)
+    watch(this)
   }
 
   attach(pipe: Pipe, peer: PeerInfo): void {
@@ -138,8 +137,8 @@ export class ThreadEngine implements Engine {
   private sleepWriter(): void {
     const ctl = this.out.ctl
     if (Atomics.load(ctl, Ctl.ReaderClosed) !== 0) return this.ended()
-    if (this.writeArmed) return
-    this.writeArmed = true
+    const wake = this.writeWake
+    if (wake.armed) return
     // What stopped the writing was read afresh when it did: wait for that to move. (Room when
     // something waits to be written, else credit.)
     const room = !this.frames.idle
@@ -147,7 +146,9 @@ export class ThreadEngine implements Engine {
     const consumed = this.seenConsumed
     const ready = () =>
       (room ? Atomics.load(ctl, Ctl.Read) >>> 0 !== read : Atomics.load(ctl, Ctl.Consumed) !== consumed) || Atomics.load(ctl, Ctl.ReaderClosed) !== 0
-    sleepUnless(ctl, Ctl.WriterWaiting, Ctl.WriterWake, ready, this.wakeWriter)
+    wake.ready = ready
+    wake.arm()
+    sleepUnless(ctl, Ctl.WriterWaiting, Ctl.WriterWake, ready, wake.fire)
   }
 
   private hold(on: boolean): void {
@@ -215,17 +216,16 @@ export class ThreadEngine implements Engine {
       toZmtpError(e)
       return this.ended()
     }
-    if (this.readArmed) return
-    this.readArmed = true
+    const wake = this.readWake
+    if (wake.armed) return
     if (inn.available() > 0) {
-      setImmediate(this.wakeReader)
+      wake.arm()
+      setImmediate(wake.fire)
       return
     }
-    if (Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0 || this.peerGoneSeen) {
-      this.readArmed = false
-      return this.ended()
-    }
-    sleepUnless(inn.ctl, Ctl.ReaderWaiting, Ctl.ReaderWake, () => inn.available() > 0 || Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0, this.wakeReader)
+    if (Atomics.load(inn.ctl, Ctl.WriterClosed) !== 0 || this.peerGoneSeen) return this.ended()
+    wake.arm()
+    sleepUnless(inn.ctl, Ctl.ReaderWaiting, Ctl.ReaderWake, this.readable, wake.fire)
   }
 
   private deliver(msg: Msg): void {
@@ -257,6 +257,18 @@ export class ThreadEngine implements Engine {
 
   resume(): void {}
 
+  /** thread-watch.ts: runs a wake-up that should have come and has not. */
+  recheck(): void {
+    if (this.readWake.lost()) {
+      this.readWake = this.readWake.retire()
+      this.drain()
+    }
+    if (this.writeWake.lost()) {
+      this.writeWake = this.writeWake.retire()
+      this.writeNow()
+    }
+  }
+
   // ---- ending -----------------------------------------------------------------------------
 
   /** The peer's thread is gone: read what it wrote, then end as if it had closed. */
@@ -265,7 +277,7 @@ export class ThreadEngine implements Engine {
     this.peerGoneSeen = true
     if (this.closing) return this.abort()
     // Its ring will not wake us: read what it holds now.
-    this.readArmed = false
+    this.readWake = this.readWake.retire()
     this.drain()
   }
 
@@ -311,6 +323,8 @@ export class ThreadEngine implements Engine {
     if (this.closed) return
     this.closed = true
     this.closing = false
+    this.readWake.armed = this.writeWake.armed = false
+    unwatch(this)
     this.backlog = []
     this.hold(false)
     if (this.pipe !== null) this.pipe.onRead = null
