@@ -10,6 +10,15 @@ import {endpointFor, socketTracker} from "../helpers/sockets.js"
 
 const track = socketTracker()
 
+/**
+ * How long the send loops run, and the longest pause allowed in them. A loop that never yields
+ * pauses the event loop for as long as it runs (LOOP_MS, and as long again for the receives); a
+ * loaded 2-core machine preempts this process for 20-30 ms at times (seen with a benchmark beside
+ * the suite, which failed the earlier 30 ms loops against a 20 ms bound now and then).
+ */
+const LOOP_MS = 150
+const MAX_GAP_MS = 60
+
 /** Runs fn while counting check-phase turns (setImmediate) and timer runs (setInterval 0). */
 async function counting(fn: () => Promise<void>): Promise<{turns: number; timers: number; longestGapMs: number; longestTurnGapMs: number; ms: number}> {
   let turns = 0
@@ -60,7 +69,7 @@ for (const t of ["tcp", "inproc"] as const) {
       const {push, pull} = await connectedPair(t, 0)
       let queued = 0
       const sends = await counting(async () => {
-        const end = performance.now() + 30
+        const end = performance.now() + LOOP_MS
         while (performance.now() < end) {
           await push.send("x")
           queued++
@@ -72,7 +81,7 @@ for (const t of ["tcp", "inproc"] as const) {
       for (const r of [sends, receives]) {
         // A turn about every 1 ms slice; a loop that never yields has one gap as long as itself.
         expect(r.turns).toBeGreaterThanOrEqual(Math.floor(r.ms / 5))
-        expect(r.longestTurnGapMs).toBeLessThan(20)
+        expect(r.longestTurnGapMs).toBeLessThan(MAX_GAP_MS)
       }
     })
 
@@ -81,7 +90,7 @@ for (const t of ["tcp", "inproc"] as const) {
       const msg = Buffer.from("x")
       let queued = 0
       const sent = await counting(async () => {
-        const end = performance.now() + 40
+        const end = performance.now() + LOOP_MS
         while (performance.now() < end) {
           await push.send(msg)
           queued++
@@ -101,7 +110,7 @@ for (const t of ["tcp", "inproc"] as const) {
         // per 10 ms: on a loaded 2-core machine the process itself is preempted (runs of 7-9 timers
         // in 40 ms were seen, before and after the issue 15 refactor alike, with a benchmark beside it).
         expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 10))
-        expect(r.longestGapMs).toBeLessThan(25)
+        expect(r.longestGapMs).toBeLessThan(MAX_GAP_MS)
       }
     })
   })
@@ -143,7 +152,7 @@ test("inproc REQ/REP round trips, each completed by the peer within the same tur
     }
   })()
   const r = await counting(async () => {
-    const end = performance.now() + 40
+    const end = performance.now() + LOOP_MS
     while (performance.now() < end) {
       await req.send("x")
       await req.receive()
@@ -151,5 +160,5 @@ test("inproc REQ/REP round trips, each completed by the peer within the same tur
   })
   // A starved loop gets no timer run at all; see above for why one per 10 ms and not more.
   expect(r.timers).toBeGreaterThanOrEqual(Math.floor(r.ms / 10))
-  expect(r.longestGapMs).toBeLessThan(25)
+  expect(r.longestGapMs).toBeLessThan(MAX_GAP_MS)
 })
