@@ -1,10 +1,10 @@
 /**
  * The safety net under inproc between threads (thread-engine.ts): a sleeping side whose wake-up
  * never came. The waking protocol itself is sound (thread-ring.ts: the waker clears the WAITING
- * word, bumps WAKE and notifies), yet under load on Node 20 we have seen, about once in a few
- * million sleeps, an Atomics.waitAsync whose notify was delivered (WAITING cleared, WAKE bumped)
- * and whose promise never settled: the link then stood still for ever with a message in its ring
- * (the hwm "threads" test, stop 31). A timeout on every wait would catch it, but V8 then arms a
+ * word, bumps WAKE and notifies), yet under load on Node 20 we caught a reader asleep with a
+ * message in its ring, its WAITING word cleared and WAKE bumped by the writer, whose
+ * Atomics.waitAsync promise never settled: the link stood still for good (the hwm "threads" test;
+ * 2 of 9 runs of it with three other test files beside it). A timeout on every wait would catch it, but V8 then arms a
  * timer task per sleep, which made a wake-up 2.3x as costly (measured ring to ring). So one
  * interval per thread looks at the links instead: a wake-up still armed whose condition has held
  * at two looks in a row (WATCH_MS apart) was lost, and is run. A lost wake-up costs a link one
